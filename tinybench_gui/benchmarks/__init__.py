@@ -1,0 +1,1 @@
+"""The MLPerf Tiny benchmarks: catalog, datasets and official scoring."""

@@ -1,0 +1,1 @@
+"""The ``tinybench`` command: the Qt-free core, headless, for scripting and CI."""

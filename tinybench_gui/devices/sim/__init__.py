@@ -1,0 +1,1 @@
+"""Simulated devices: test doubles at the wire, speaking the real bytes."""

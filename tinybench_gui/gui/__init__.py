@@ -1,0 +1,1 @@
+"""The workstation GUI: the only package that imports Qt."""

@@ -1,0 +1,1 @@
+"""Reference models: lookup by sha256 and host inference with LiteRT."""

@@ -1,0 +1,1 @@
+"""Run plans, the runner state machine, the benchmark modes and their result files."""

@@ -1,0 +1,1 @@
+"""HDF5 run files: layout, writer, reader."""

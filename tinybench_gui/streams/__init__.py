@@ -1,0 +1,1 @@
+"""Sample streams: blocks, ring buffers, edge detection."""
