@@ -29,6 +29,8 @@ class PtyDevice:
     """A responder thread on the master side of a pty."""
 
     terminator = b"%"
+    # A firmware that polls its UART while it prints loses what arrives meanwhile.
+    drop_while_busy = False
 
     def __init__(self) -> None:
         self.master, self._slave = os.openpty()
@@ -80,6 +82,8 @@ class PtyDevice:
                 command = command.strip(b"\r\n")
                 self.received.append(command)
                 self.answer(command.decode("ascii", errors="replace"))
+                if self.drop_while_busy:
+                    self._buffer = b""
 
     def answer(self, command: str) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
