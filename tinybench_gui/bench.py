@@ -1,1 +1,93 @@
-"""The composition root: builds the bench (real or simulated) the runner and GUI use."""
+"""The composition root: builds the bench (real or simulated) that runs use.
+
+This is the one place that chooses between real devices and simulators; the
+runner, storage and GUI only see ``RunResources`` and capabilities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tinybench_gui.devices.serial_dut import serial_dut_opener
+from tinybench_gui.devices.sim.clock import SimClock
+from tinybench_gui.devices.sim.serve import SimDutServer, Transport
+from tinybench_gui.devices.sim.sim_dut import SimDut
+from tinybench_gui.runner.context import RunResources
+
+
+@dataclass
+class SimulatedBench:
+    """A simulated DUT served on a pty or socket, in one clock."""
+
+    clock: SimClock
+    dut_server: SimDutServer
+    description: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def dut_url(self) -> str:
+        """Where the simulated DUT answers."""
+        return self.dut_server.url
+
+    def resources(self, *, line_timeout_s: float = 5.0) -> RunResources:
+        """What a run needs, talking to the simulated DUT over its real port."""
+        return RunResources(
+            open_dut=serial_dut_opener(
+                self.dut_url, self.dut_server.baud_rate, line_timeout_s=line_timeout_s
+            ),
+            provenance={"dut": {"url": self.dut_url, "simulated": True, **self.description}},
+        )
+
+    def close(self) -> None:
+        """Stop every simulator."""
+        self.dut_server.stop()
+
+    def __enter__(self) -> SimulatedBench:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def simulated_bench(
+    benchmark: str = "kws01",
+    *,
+    energy_mode: bool = False,
+    realtime: bool = True,
+    wire_time: bool = True,
+    transport: Transport = "pty",
+    profile: str = "nucleo-l4r5zi",
+    model_path: Path | None = None,
+    seed: int = 0,
+) -> SimulatedBench:
+    """Start a simulated bench. ``realtime=False`` skips over DUT computation time."""
+    clock = SimClock(realtime=realtime)
+    dut = SimDut(
+        benchmark,
+        energy_mode=energy_mode,
+        profile=profile,
+        clock=clock,
+        model_path=model_path,
+        seed=seed,
+    )
+    server = SimDutServer(dut, transport=transport, wire_time=wire_time).start()
+    return SimulatedBench(
+        clock=clock,
+        dut_server=server,
+        description={
+            "benchmark": dut.benchmark.model_id,
+            "board_profile": dut.profile.name,
+            "energy_mode": energy_mode,
+            "realtime": realtime,
+            "wire_time": wire_time,
+        },
+    )
+
+
+def serial_dut_resources(url: str, baud_rate: int, *, line_timeout_s: float = 5.0) -> RunResources:
+    """A run on a real DUT (or anything) at ``url``."""
+    return RunResources(
+        open_dut=serial_dut_opener(url, baud_rate, line_timeout_s=line_timeout_s),
+        provenance={"dut": {"url": url, "baud_rate": baud_rate, "simulated": False}},
+    )

@@ -15,7 +15,12 @@ from collections.abc import Sequence
 from tinybench_gui import __version__
 
 # Order is the order shown by --help.
-SUBCOMMAND_MODULES: tuple[str, ...] = ()
+SUBCOMMAND_MODULES: tuple[str, ...] = (
+    "run",
+    "sim",
+    "detect",
+    "perf",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

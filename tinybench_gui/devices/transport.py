@@ -17,7 +17,12 @@ from typing import Any, Literal
 
 import serial
 
-from tinybench_gui.protocol.framing import READY_LINE, LineSplitter, encode_command
+from tinybench_gui.protocol.framing import (
+    DIRECT_CHUNK_BYTES,
+    READY_LINE,
+    LineSplitter,
+    encode_command,
+)
 from tinybench_gui.protocol.replies import Response
 
 Direction = Literal["tx", "rx"]
@@ -120,6 +125,8 @@ class SerialLink:
         self._splitter = LineSplitter()
         self._lines: list[str] = []
         self.last_line: str | None = None
+        # A direct link carries 31 payload bytes per `db` chunk (benchmark.md §1.5).
+        self.chunk_bytes = DIRECT_CHUNK_BYTES
 
     # -- lifetime ---------------------------------------------------------------------------
     def open(self) -> SerialLink:

@@ -1,0 +1,174 @@
+"""``tinybench run``: one benchmark run from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from tinybench_gui.runner.plan import RULES_MIN_WINDOW_S, RULES_WINDOWS, Mode, RunPlan
+
+EXIT_OK, EXIT_FAILED, EXIT_NOT_VALID, EXIT_CANCELLED = 0, 1, 3, 130
+
+
+def _iterations(text: str) -> int | None:
+    if text == "auto":
+        return None
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("iterations must be >= 1 or 'auto'")
+    return value
+
+
+def register(sub: Any) -> None:
+    """Add ``run`` to the command line."""
+    p = sub.add_parser(
+        "run",
+        help="run a benchmark mode on a DUT or the simulated bench",
+        description=(
+            "Run an MLPerf Tiny mode and write log.txt, results.txt and results.json. "
+            f"Exit codes: {EXIT_OK} valid result, {EXIT_NOT_VALID} finished but not valid for "
+            f"submission, {EXIT_FAILED} failed, {EXIT_CANCELLED} cancelled."
+        ),
+    )
+    p.add_argument(
+        "--dut", required=True, metavar="URL|sim", help="serial port, pyserial URL, or 'sim'"
+    )
+    p.add_argument("--mode", choices=[m.value for m in Mode], default="performance")
+    p.add_argument(
+        "--benchmark",
+        choices=["kws01", "vww01", "ic01", "ic02", "ad01"],
+        help="with --dut sim: the simulated DUT's model; with a real DUT: the model it must report",
+    )
+    p.add_argument(
+        "--iterations",
+        type=_iterations,
+        default=None,
+        metavar="N|auto",
+        help="inferences per window (default: auto, calibrated to the window length)",
+    )
+    p.add_argument(
+        "--warmups",
+        type=int,
+        default=None,
+        help="warm-up inferences (default: the official script's)",
+    )
+    p.add_argument(
+        "--windows", type=int, default=RULES_WINDOWS, help="timed windows (the rules: 5)"
+    )
+    p.add_argument(
+        "--min-window-s",
+        type=float,
+        default=RULES_MIN_WINDOW_S,
+        help="minimum timed seconds per window (the rules: 10)",
+    )
+    p.add_argument(
+        "--dataset",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="dataset root holding <model>/y_labels.csv (default: synthetic inputs)",
+    )
+    p.add_argument("--label-file", default="y_labels.csv", help="label file in the model folder")
+    p.add_argument(
+        "--results-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="where to write the results (default: a new folder in the runs folder)",
+    )
+    p.add_argument(
+        "--baud", type=int, default=None, help="DUT baud rate (default: the benchmark's)"
+    )
+    p.add_argument(
+        "--line-timeout-s", type=float, default=5.0, help="per-line timeout for commands"
+    )
+    sim = p.add_argument_group("simulated bench (--dut sim)")
+    sim.add_argument(
+        "--realtime",
+        action="store_true",
+        help="let simulated inference take real time (default: skip ahead)",
+    )
+    sim.add_argument("--no-wire-time", action="store_true", help="do not emulate UART wire time")
+    sim.add_argument(
+        "--board-profile", default="nucleo-l4r5zi", help="simulated board timing profile"
+    )
+    sim.add_argument("--seed", type=int, default=0, help="seed for synthetic inputs and jitter")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handler of ``tinybench run``."""
+    from tinybench_gui.bench import serial_dut_resources, simulated_bench
+    from tinybench_gui.benchmarks.catalog import get_benchmark
+    from tinybench_gui.cli.progress import TerminalProgress
+    from tinybench_gui.runner.context import RunResources
+    from tinybench_gui.runner.paths import default_results_dir
+    from tinybench_gui.runner.runner import Runner
+    from tinybench_gui.runner.state import RunState
+
+    mode = Mode(args.mode)
+    results_dir = args.results_dir or default_results_dir(args.benchmark, mode.value)
+    plan = RunPlan(
+        mode=mode,
+        results_dir=results_dir,
+        benchmark=args.benchmark,
+        windows=args.windows,
+        min_window_s=args.min_window_s,
+        iterations=args.iterations,
+        warmups=args.warmups,
+        dataset_dir=args.dataset,
+        label_file=args.label_file,
+        seed=args.seed,
+    )
+    bench = None
+    resources: RunResources
+    if args.dut == "sim":
+        try:
+            bench = simulated_bench(
+                args.benchmark or "kws01",
+                realtime=args.realtime,
+                wire_time=not args.no_wire_time,
+                profile=args.board_profile,
+                seed=args.seed,
+            )
+        except (OSError, ValueError, KeyError) as exc:
+            print(f"error: cannot start the simulated DUT: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        resources = bench.resources(line_timeout_s=args.line_timeout_s)
+        print(f"Simulated DUT ({args.benchmark or 'kws01'}) on {bench.dut_url}", file=sys.stderr)
+    else:
+        baud = args.baud
+        if baud is None and args.benchmark:
+            baud = get_benchmark(args.benchmark).baud_rates[mode.value]
+        baud = baud or 115200
+        resources = serial_dut_resources(args.dut, baud, line_timeout_s=args.line_timeout_s)
+
+    runner = Runner()
+    runner.subscribe(TerminalProgress())
+    previous = signal.getsignal(signal.SIGINT)
+
+    def on_sigint(signum: int, frame: FrameType | None) -> None:
+        print("\ncancelling at the next command boundary...", file=sys.stderr)
+        runner.cancel()
+
+    signal.signal(signal.SIGINT, on_sigint)
+    try:
+        summary = runner.run(plan, resources)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if bench is not None:
+            bench.close()
+    for line in summary.report_lines:
+        print(line)
+    print(f"Results in {results_dir}", file=sys.stderr)
+    state = runner.last_state
+    if state == RunState.CANCELLED:
+        return EXIT_CANCELLED
+    if state != RunState.DONE:
+        print(f"error: {runner.status.reason}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK if summary.valid else EXIT_NOT_VALID
