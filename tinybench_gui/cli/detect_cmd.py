@@ -40,7 +40,7 @@ def detect(args: argparse.Namespace) -> int:
     """Handler of ``tinybench detect``."""
     from serial.tools import list_ports
 
-    from tinybench_gui.devices.announce import announced
+    from tinybench_gui.devices.port_registry import registered_ports
 
     bauds = args.baud or [115200, 921600, 9600]
     ports = sorted(list_ports.comports(), key=lambda p: p.device)
@@ -55,9 +55,10 @@ def detect(args: argparse.Namespace) -> int:
                     answer += f" @ {baud}"
                     break
         print(f"{port.device:<24} {vidpid:<10} {port.serial_number or '-':<26} {answer}")
-    for item in announced():
+    registered = registered_ports()
+    for item in registered:
         answer = probe_name(item.url, 115200, args.timeout_s) if item.role == "dut" else ""
-        print(f"{item.url:<24} {item.kind:<10} {item.description:<26} {answer}")
-    if not ports and not announced():
+        print(f"{item.url:<24} {item.origin:<10} {item.description:<26} {answer}")
+    if not ports and not registered:
         print("no serial ports found; start a simulator with `tinybench sim serve`")
     return 0

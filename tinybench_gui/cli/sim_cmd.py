@@ -32,7 +32,7 @@ def register(sub: Any) -> None:
 
 def serve_forever(args: argparse.Namespace) -> int:
     """Serve until Ctrl-C; print where to connect."""
-    from tinybench_gui.devices.announce import Announcement, announce, withdraw
+    from tinybench_gui.devices.port_registry import RegisteredPort, register_port, unregister_port
     from tinybench_gui.devices.sim.clock import SimClock
     from tinybench_gui.devices.sim.serve import SimDutServer
     from tinybench_gui.devices.sim.sim_dut import SimDut
@@ -55,21 +55,20 @@ def serve_forever(args: argparse.Namespace) -> int:
             s.stop()
         return 1
     build = "energy" if args.energy else "performance"
-    notes = []
+    names = []
     for s in servers:
-        notes.append(
-            announce(
-                Announcement(
-                    url=s.url,
-                    role="dut",
-                    kind="simulated",
-                    description=(
-                        f"simulated {args.benchmark} DUT, {build} build, {s.baud_rate} baud"
-                    ),
-                    pid=os.getpid(),
-                )
+        name = f"sim-dut-{os.getpid()}-{s.transport}"
+        register_port(
+            RegisteredPort(
+                name=name,
+                url=s.url,
+                origin="simulated",
+                role="dut",
+                description=f"simulated {args.benchmark} DUT, {build} build, {s.baud_rate} baud",
+                pid=os.getpid(),
             )
         )
+        names.append(name)
     print(f"Simulated {args.benchmark} DUT ({build} build, {servers[0].baud_rate} baud)")
     print(f"  pty:    {servers[0].url}")
     print(f"  socket: {servers[1].url}")
@@ -81,6 +80,6 @@ def serve_forever(args: argparse.Namespace) -> int:
     finally:
         for s in servers:
             s.stop()
-        for path in notes:
-            withdraw(path)
+        for name in names:
+            unregister_port(name)
     return 0
