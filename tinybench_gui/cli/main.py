@@ -20,6 +20,9 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "sim",
     "detect",
     "perf",
+    "info",
+    "export",
+    "recover",
 )
 
 

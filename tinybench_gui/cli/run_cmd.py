@@ -81,6 +81,14 @@ def register(sub: Any) -> None:
         help="where to write the results (default: a new folder in the runs folder)",
     )
     p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="RUN.h5",
+        help="HDF5 run file to write (default: <results dir>/<results dir name>.h5); "
+        "never overwritten",
+    )
+    p.add_argument(
         "--baud", type=int, default=None, help="DUT baud rate (default: the benchmark's)"
     )
     p.add_argument(
@@ -98,6 +106,20 @@ def register(sub: Any) -> None:
     )
     sim.add_argument("--seed", type=int, default=0, help="seed for synthetic inputs and jitter")
     p.set_defaults(handler=run)
+
+
+def _recorder(out: Path | None, plan: RunPlan, resources: Any, runner: Any) -> Any:
+    """The run file's recorder; a full disk during the run cancels it."""
+    from tinybench_gui.runner.recorder import RunRecorder, default_run_file
+
+    path = out or default_run_file(plan.results_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    def on_failure(reason: str) -> None:
+        print(f"\nerror: {reason}; cancelling the run", file=sys.stderr)
+        runner.cancel()
+
+    return RunRecorder(path, plan, resources.provenance, on_failure=on_failure)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -148,6 +170,14 @@ def run(args: argparse.Namespace) -> int:
         resources = serial_dut_resources(args.dut, baud, line_timeout_s=args.line_timeout_s)
 
     runner = Runner()
+    try:
+        recorder = _recorder(args.out, plan, resources, runner)
+    except (OSError, ValueError) as exc:
+        print(f"error: cannot create the run file: {exc}", file=sys.stderr)
+        if bench is not None:
+            bench.close()
+        return EXIT_FAILED
+    runner.subscribe(recorder)
     runner.subscribe(TerminalProgress())
     previous = signal.getsignal(signal.SIGINT)
 
@@ -162,9 +192,11 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, previous)
         if bench is not None:
             bench.close()
+        recorder.abort("tinybench stopped before the run finished")
     for line in summary.report_lines:
         print(line)
     print(f"Results in {results_dir}", file=sys.stderr)
+    print(f"Run file {recorder.path}", file=sys.stderr)
     state = runner.last_state
     if state == RunState.CANCELLED:
         return EXIT_CANCELLED

@@ -228,6 +228,13 @@ class Run:
 
     # -------------------------------------------------------------- tables
 
+    def table_rows(self, name: str) -> int:
+        """Number of rows in ``/tables/<name>`` (without reading them)."""
+        ds = self._f[layout.GROUP_TABLES][name]
+        if self.opened_swmr:
+            ds.refresh()
+        return int(ds.shape[0])
+
     def table(self, name: str) -> npt.NDArray[Any]:
         """Rows of ``/tables/<name>`` as a structured array (strings decoded)."""
         if name not in layout.TABLES:
@@ -262,6 +269,15 @@ class Run:
         values = ds[i0:i1]
         t = (ch.first_sample_index + np.arange(i0, i1, dtype=np.float64)) / ch.sample_rate_hz
         return t, values
+
+    def samples_by_index(self, channel: str, i0: int, i1: int) -> npt.NDArray[Any]:
+        """Stored samples ``[i0, i1)`` of ``channel`` (0 = its first stored sample)."""
+        return np.asarray(self._dataset(channel)[i0:i1])
+
+    def index_range(self, channel: str, t0_s: float, t1_s: float) -> tuple[int, int]:
+        """Stored-sample indices covering ``[t0_s, t1_s)``, clipped to what is stored."""
+        ch = self.channels[channel]
+        return self._index_range(ch, t0_s, t1_s, self._dataset(channel).shape[0])
 
     def _dataset(self, channel: str) -> h5py.Dataset:
         ds = self._f[layout.GROUP_CHANNELS][channel]
