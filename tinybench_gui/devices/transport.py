@@ -128,6 +128,13 @@ class SerialLink:
         # A direct link carries 31 payload bytes per `db` chunk (benchmark.md §1.5).
         self.chunk_bytes = DIRECT_CHUNK_BYTES
 
+    @classmethod
+    def over(cls, port: Any, url: str, **kwargs: Any) -> SerialLink:
+        """A link over an already open pyserial-like ``port`` (tests, custom transports)."""
+        link = cls(url, getattr(port, "baudrate", 115200), **kwargs)
+        link._port = port
+        return link
+
     # -- lifetime ---------------------------------------------------------------------------
     def open(self) -> SerialLink:
         """Open the port (idempotent)."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Final
 
 MLCOMMONS_TINY_COMMIT: Final = "1afd2c9820f795965a6134facd0b4dfae41ef23f"
-_RAW_BASE: Final = f"https://raw.githubusercontent.com/mlcommons/tiny/{MLCOMMONS_TINY_COMMIT}/"
+RAW_BASE_URL: Final = f"https://raw.githubusercontent.com/mlcommons/tiny/{MLCOMMONS_TINY_COMMIT}/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +31,7 @@ class ModelRef:
     @property
     def url(self) -> str:
         """The official download address, pinned to one commit."""
-        return _RAW_BASE + self.repo_path
+        return RAW_BASE_URL + self.repo_path
 
 
 _TRAINED = "benchmark/training"

@@ -14,9 +14,11 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from tinybench_gui.models.known import ModelRef
+from tinybench_gui.models.known import RAW_BASE_URL, ModelRef
 
 MODEL_PATH_ENV = "TINYBENCH_MODEL_PATH"
+# A mirror of the mlcommons/tiny repository at the pinned commit (for labs behind a proxy).
+MODEL_BASE_URL_ENV = "TINYBENCH_MODEL_BASE_URL"
 _hash_cache: dict[tuple[str, int, int], str] = {}
 
 ProgressCallback = Callable[[int, int], None]  # (bytes done, bytes total)
@@ -99,7 +101,7 @@ def find_model(
         try:
             return download_model(ref, progress=progress)
         except (OSError, ModelHashMismatchError) as exc:
-            looked.append(f"{ref.url} (download failed: {exc})")
+            looked.append(f"{base_url() + ref.repo_path} (download failed: {exc})")
     raise ModelNotFoundError(
         f"reference model {ref.key} ({ref.filename}, sha256 {ref.sha256[:12]}...) not found. "
         "Looked in:\n  " + "\n  ".join(looked) + f"\nFix: set {MODEL_PATH_ENV} to a folder "
@@ -107,17 +109,23 @@ def find_model(
     )
 
 
+def base_url() -> str:
+    """Where downloads come from: the official repository at the pinned commit, or a mirror."""
+    return os.environ.get(MODEL_BASE_URL_ENV) or RAW_BASE_URL
+
+
 def download_model(
     ref: ModelRef, *, progress: ProgressCallback | None = None, timeout_s: float = 30.0
 ) -> Path:
     """Download ``ref`` into the user cache, verified by sha256 before it is kept."""
+    url = base_url() + ref.repo_path
     target = user_cache_dir() / ref.relative_path
     target.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, suffix=".part")
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(ref.url, timeout=timeout_s) as r:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout_s) as r:
             total = int(r.headers.get("Content-Length") or ref.size_bytes)
             done = 0
             for block in iter(lambda: r.read(1 << 16), b""):
@@ -128,7 +136,7 @@ def download_model(
                     progress(done, total)
         if digest.hexdigest() != ref.sha256:
             raise ModelHashMismatchError(
-                f"download of {ref.url} has sha256 {digest.hexdigest()}, expected {ref.sha256}"
+                f"download of {url} has sha256 {digest.hexdigest()}, expected {ref.sha256}"
             )
         tmp.replace(target)
     finally:

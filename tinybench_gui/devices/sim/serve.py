@@ -48,7 +48,7 @@ class SimDutServer:
         self._rx_free = 0.0  # monotonic time at which the RX wire is idle again
         self._tx_free = 0.0
         self._stop = threading.Event()
-        self._powered = boot
+        self._powered = True
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._master_fd = -1
