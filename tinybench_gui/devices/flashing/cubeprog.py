@@ -1,0 +1,175 @@
+"""STM32CubeProgrammer's CLI (``STM32_Programmer_CLI``) as a flashing route (instruments.md §7.2).
+
+``STM32_Programmer_CLI -c port=SWD sn=<SN> freq=4000 mode=UR reset=HWrst -w fw.elf -v -rst``.
+Progress comes from the ``NN%`` tokens of its bar (carriage-return separated):
+the download bar maps to 0-85 %, the verify read-back bar to 85-100 %. Success
+needs the exit code *and* ``File download complete`` (plus ``Download verified
+successfully`` when verifying), because the tool has been seen to print an error
+and still finish with verified bars.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tinybench_gui.devices.catalog import BoardSpec
+from tinybench_gui.devices.flashing.errors import (
+    FlashError,
+    FlashErrorKind,
+    classify_output,
+    rules,
+)
+from tinybench_gui.devices.flashing.image import FirmwareImage
+from tinybench_gui.devices.flashing.model import (
+    CancelToken,
+    FlashProgress,
+    FlashRequest,
+    Phase,
+    ProgressSink,
+    RouteOutcome,
+    RouteStatus,
+)
+from tinybench_gui.devices.flashing.tool_process import find_tool, run_tool
+
+TOOL = "STM32_Programmer_CLI"
+_PERCENT = re.compile(r"(\d{1,3})\s*%")
+_DOWNLOAD_SHARE = 0.85
+ERROR_RULES = rules(
+    (
+        r"No debug probe detected|No ST-?LINK detected|Unable to find ST-?LINK|"
+        r"DEV_USB_COMM_ERR|ST-?LINK .*not found",
+        FlashErrorKind.PROBE_NOT_FOUND,
+    ),
+    (
+        r"Read ?out protection|RDP level|is under.*protection|failed to erase memory|"
+        r"Flash memory is protected|write protect",
+        FlashErrorKind.READ_PROTECTION,
+    ),
+    (
+        r"No STM32 target found|DEV_TARGET_CMD_ERR|DEV_TARGET_NOT_HALTED|DEV_TARGET_RESET_ERR|"
+        r"Unable to get core ID|target not responding|DEV_CONNECT_ERR",
+        FlashErrorKind.TARGET_NOT_RESPONDING,
+    ),
+    (r"Download verification failed|Verif\w* failed|data mismatch", FlashErrorKind.VERIFY_MISMATCH),
+    (r"Parsing fail|Wrong file|file does not exist|Unsupported file", FlashErrorKind.IMAGE_INVALID),
+)
+
+
+class _BarParser:
+    """Turn the CLI's download and read-back bars into one monotonic progress."""
+
+    def __init__(self, progress: ProgressSink) -> None:
+        self._progress = progress
+        self._verifying = False
+        self._fraction = 0.0
+
+    def feed(self, chunk: str) -> None:
+        if "Verifying" in chunk or "Read progress" in chunk:
+            self._verifying = True
+        elif "Erasing" in chunk and not self._verifying:
+            self._progress(FlashProgress("erase", self._fraction, "erasing"))
+        for match in _PERCENT.finditer(chunk):
+            pct = min(100, int(match.group(1))) / 100
+            if self._verifying:
+                overall = _DOWNLOAD_SHARE + pct * (1 - _DOWNLOAD_SHARE)
+            else:
+                overall = pct * _DOWNLOAD_SHARE
+            if overall >= self._fraction:
+                self._fraction = overall
+                phase: Phase = "verify" if self._verifying else "program"
+                self._progress(FlashProgress(phase, overall, f"{match.group(1)} %", pct))
+
+
+class CubeProgrammerRoute:
+    """Flash STM32 targets through ST's own CLI."""
+
+    name = "cubeprog"
+
+    def __init__(self, tool: str = TOOL, install: str = "") -> None:
+        self.tool = tool
+        self.install = install
+
+    def availability(self) -> RouteStatus:
+        """Available if ``STM32_Programmer_CLI`` is on PATH."""
+        found = find_tool(self.tool)
+        return RouteStatus(
+            self.name,
+            "STM32CubeProgrammer CLI",
+            found is not None,
+            f"found {found}" if found else f"{self.tool} is not on PATH",
+            self.install,
+        )
+
+    def supports(self, board: BoardSpec) -> str | None:
+        """STM32 targets only (flash at 0x08000000)."""
+        if board.emulated:
+            return "an emulated board has no ST-LINK"
+        if board.flash is None or board.flash.base != 0x08000000:
+            return "STM32CubeProgrammer only programs STM32 parts"
+        return None
+
+    def command(self, request: FlashRequest, image: FirmwareImage) -> list[str]:
+        """The argv for ``request``."""
+        connect = ["-c", "port=SWD"]
+        if request.probe_serial:
+            connect.append(f"sn={request.probe_serial}")
+        connect += ["freq=4000", "mode=UR" if request.connect_under_reset else "mode=NORMAL"]
+        connect.append("reset=HWrst")
+        write = ["-w", str(image.path)]
+        if image.format == "bin":
+            write.append(f"0x{image.start_address:08X}")
+        argv = [self.tool, *connect, *write]
+        if request.verify:
+            argv.append("-v")
+        return [*argv, "-rst"]
+
+    def flash(
+        self,
+        request: FlashRequest,
+        image: FirmwareImage,
+        progress: ProgressSink,
+        cancel: CancelToken,
+    ) -> RouteOutcome:
+        """Run the CLI and read its bars and verdict strings."""
+        tool = find_tool(self.tool)
+        if tool is None:
+            raise FlashError(
+                FlashErrorKind.TOOL_MISSING,
+                f"{self.tool} is not installed or not on PATH",
+                hint=self.install,
+                route=self.name,
+            )
+        argv = self.command(request, image)
+        argv[0] = tool
+        bars = _BarParser(progress)
+        progress(FlashProgress("connect", 0.0, " ".join(argv)))
+        run = run_tool(argv, timeout_s=request.timeout_s, cancel=cancel, on_output=bars.feed)
+        out = run.output
+        if run.cancelled:
+            raise FlashError(
+                FlashErrorKind.CANCELLED, "flash cancelled", raw_output=out, route=self.name
+            )
+        if run.timed_out:
+            raise FlashError(
+                FlashErrorKind.TIMEOUT,
+                f"{self.tool} did not finish within {request.timeout_s:g} s",
+                raw_output=out,
+                route=self.name,
+            )
+        downloaded = "File download complete" in out
+        verified = "Download verified successfully" in out
+        failed = run.returncode != 0 or not downloaded or (request.verify and not verified)
+        if failed:
+            found = classify_output(out, ERROR_RULES)
+            if found is not None:
+                kind, line = found
+                raise FlashError(kind, f"{self.tool}: {line}", raw_output=out, route=self.name)
+            raise FlashError(
+                FlashErrorKind.FAILED,
+                f"{self.tool} exited with {run.returncode}"
+                + ("" if downloaded else " before 'File download complete'"),
+                raw_output=out,
+                route=self.name,
+            )
+        progress(FlashProgress("reset", 1.0, "reset"))
+        return RouteOutcome(verified=verified if request.verify else None, raw_output=out)
