@@ -234,7 +234,7 @@ def probe_name(
     *,
     deadline_s: float = 5.0,
     line_timeout_s: float = 0.8,
-    banner_quiet_s: float = 0.05,
+    banner_quiet_s: float = 0.15,
     look_behind_io_board: bool = True,
 ) -> ProbeResult:
     """Probe a DUT or interface board with ``name%`` at each baud rate in order."""
@@ -253,7 +253,8 @@ def probe_name(
         except PortUnavailableError as exc:
             return _busy_or_error(exc, url, budget, started)
         try:
-            banner = _drain(link, budget, banner_quiet_s)
+            # Lines waiting at the first open are a boot banner; later ones are noise.
+            banner = _drain(link, budget, banner_quiet_s) if len(tried) == 1 else []
             try:
                 lines = _exchange(link, "name", budget, line_timeout_s)
             except LinkTimeoutError:
