@@ -23,7 +23,31 @@ _ELF_MAGIC = b"\x7fELF"
 _EM_ARM = 40
 _PT_LOAD = 1
 _SHT_ARM_ATTRIBUTES = 0x70000003
-_CPU_NAME = re.compile(rb"(?i)cortex-m(\d+)(plus|\+)?")
+_TAG_CPU_ARCH = 6
+# Tag_CPU_arch values (Arm ABI addenda) of the M profile, oldest first: an image may
+# run on a core of the same or a later architecture in this order.
+ARM_M_ARCHS: dict[int, str] = {
+    11: "v6-M",
+    12: "v6S-M",
+    16: "v8-M.baseline",
+    10: "v7-M",
+    13: "v7E-M",
+    17: "v8-M.mainline",
+    21: "v8.1-M.mainline",
+}
+_ARCH_ORDER = list(ARM_M_ARCHS.values())
+CORE_ARCH: dict[str, str] = {
+    "cortex-m0": "v6S-M",
+    "cortex-m0plus": "v6S-M",
+    "cortex-m23": "v8-M.baseline",
+    "cortex-m3": "v7-M",
+    "cortex-m4": "v7E-M",
+    "cortex-m7": "v7E-M",
+    "cortex-m33": "v8-M.mainline",
+    "cortex-m35p": "v8-M.mainline",
+    "cortex-m55": "v8.1-M.mainline",
+    "cortex-m85": "v8.1-M.mainline",
+}
 _EXTENSIONS: dict[str, ImageFormat] = {
     ".bin": "bin",
     ".hex": "hex",
@@ -60,7 +84,7 @@ class FirmwareImage:
     segments: tuple[Segment, ...]
     sha256: str
     file_size: int
-    cpu: str | None = None  # from an ELF's .ARM.attributes, e.g. "cortex-m4"
+    cpu_arch: str | None = None  # from an ELF's .ARM.attributes Tag_CPU_arch, e.g. "v7E-M"
     base_address: int | None = None  # for .bin only
 
     @property
@@ -139,17 +163,58 @@ def _elf_segments(path: Path, raw: bytes) -> tuple[list[Segment], str | None]:
         if p_offset + p_filesz > len(raw):
             raise ImageError(f"{path.name}: a segment runs past the end of the file")
         segments.append(Segment(p_paddr, raw[p_offset : p_offset + p_filesz]))
-    cpu: str | None = None
+    arch: str | None = None
     for i in range(shnum):
         off = shoff + i * shentsize
         if off + 24 > len(raw):
             break
         _name, sh_type, _flags, _addr, sh_offset, sh_size = struct.unpack_from("<IIIIII", raw, off)
         if sh_type == _SHT_ARM_ATTRIBUTES:
-            found = _CPU_NAME.search(raw[sh_offset : sh_offset + sh_size])
-            if found:
-                cpu = "cortex-m" + found.group(1).decode() + ("plus" if found.group(2) else "")
-    return segments, cpu
+            arch = _cpu_arch(raw[sh_offset : sh_offset + sh_size])
+    return segments, arch
+
+
+def _uleb(data: bytes, pos: int) -> tuple[int, int]:
+    value = shift = 0
+    while pos < len(data):
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            break
+    return value, pos
+
+
+def _cpu_arch(section: bytes) -> str | None:
+    """Tag_CPU_arch of the "aeabi" file attributes, as an architecture name."""
+    if not section.startswith(b"A"):
+        return None
+    pos = 1
+    while pos + 4 <= len(section):
+        (length,) = struct.unpack_from("<I", section, pos)
+        end = min(len(section), pos + max(length, 4))
+        vendor_end = section.find(b"\x00", pos + 4, end)
+        if vendor_end < 0:
+            return None
+        if section[pos + 4 : vendor_end] == b"aeabi":
+            sub = vendor_end + 1
+            while sub + 5 <= end:
+                tag, (size,) = section[sub], struct.unpack_from("<I", section, sub + 1)
+                sub_end = min(end, sub + max(size, 5))
+                at = sub + 5
+                while tag == 1 and at < sub_end:  # file-scope attributes
+                    attr, at = _uleb(section, at)
+                    if attr in (4, 5, 67) or (attr >= 32 and attr % 2 == 1):
+                        stop = section.find(b"\x00", at, sub_end)
+                        at = (stop if stop >= 0 else sub_end) + 1
+                        continue
+                    value, at = _uleb(section, at)
+                    if attr == _TAG_CPU_ARCH:
+                        return ARM_M_ARCHS.get(value)
+                sub = sub_end
+        pos = end
+    return None
 
 
 def _hex_segments(path: Path, text: str) -> list[Segment]:
@@ -202,9 +267,9 @@ def load_image(path: str | Path, *, base_address: int | None = None) -> Firmware
     if not raw:
         raise ImageError(f"{file.name}: the file is empty")
     fmt = detect_format(file, raw[:64])
-    cpu: str | None = None
+    arch: str | None = None
     if fmt == "elf":
-        segments, cpu = _elf_segments(file, raw)
+        segments, arch = _elf_segments(file, raw)
     elif fmt == "hex":
         segments = _hex_segments(file, raw.decode("ascii", errors="replace"))
     else:
@@ -217,7 +282,7 @@ def load_image(path: str | Path, *, base_address: int | None = None) -> Firmware
         segments=tuple(segments),
         sha256=hashlib.sha256(raw).hexdigest(),
         file_size=len(raw),
-        cpu=cpu,
+        cpu_arch=arch,
         base_address=(base_address or 0) if fmt == "bin" else None,
     )
 
@@ -249,11 +314,19 @@ def check_image(image: FirmwareImage, spec: BoardSpec) -> ImageCheck:
                 break
     if image.format == "bin":
         warnings.extend(_vector_table_warnings(image, spec))
-    if image.cpu and spec.cpu and image.cpu != spec.cpu:
-        warnings.append(
-            f"{image.path.name} was built for {image.cpu}, {spec.name} is a {spec.cpu}: "
-            "it may fault at the first instruction the core lacks"
-        )
+    board_arch = CORE_ARCH.get(spec.cpu or "")
+    if image.cpu_arch and board_arch and image.cpu_arch in _ARCH_ORDER:
+        if _ARCH_ORDER.index(image.cpu_arch) > _ARCH_ORDER.index(board_arch):
+            errors.append(
+                f"{image.path.name} was built for Arm{image.cpu_arch}, but {spec.name} is a "
+                f"{spec.cpu} (Arm{board_arch}): it would fault at the first instruction "
+                "the core lacks"
+            )
+        elif image.cpu_arch != board_arch:
+            warnings.append(
+                f"{image.path.name} was built for Arm{image.cpu_arch} and runs on the "
+                f"{spec.cpu}, but not at its best (rebuild with -mcpu={spec.cpu})"
+            )
     return ImageCheck(tuple(errors), tuple(warnings))
 
 
