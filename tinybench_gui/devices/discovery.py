@@ -209,9 +209,12 @@ def usb_devices(sysfs_root: Path = _SYSFS_USB) -> list[PortInfo]:
     return found
 
 
-def mounted_volumes(roots: Sequence[Path] = _MSD_ROOTS) -> dict[str, Path]:
-    """Mounted drive labels -> mount points (``/media/<user>/NODE_L4R5ZI`` and the like)."""
-    volumes: dict[str, Path] = {}
+def mounted_volume_list(roots: Sequence[Path] = _MSD_ROOTS) -> list[tuple[str, Path]]:
+    """Probe drives as (label, mount point): ``/media/<user>/NODE_L4R5ZI`` and the like.
+
+    Two boards of one kind give two drives with the same label, hence a list.
+    """
+    volumes: list[tuple[str, Path]] = []
     for root in roots:
         if not root.is_dir():
             continue
@@ -222,13 +225,18 @@ def mounted_volumes(roots: Sequence[Path] = _MSD_ROOTS) -> dict[str, Path]:
         for child in children:
             with _quiet():
                 if (child / "DETAILS.TXT").exists() or (child / "MBED.HTM").exists():
-                    volumes[child.name.upper()] = child
+                    volumes.append((child.name.upper(), child))
                     continue
                 if child.is_dir():  # /media/<user>/<label>
                     for sub in child.iterdir():
                         if (sub / "DETAILS.TXT").exists() or (sub / "MBED.HTM").exists():
-                            volumes[sub.name.upper()] = sub
+                            volumes.append((sub.name.upper(), sub))
     return volumes
+
+
+def mounted_volumes(roots: Sequence[Path] = _MSD_ROOTS) -> dict[str, Path]:
+    """Mounted probe drive labels -> a mount point (see ``mounted_volume_list``)."""
+    return dict(mounted_volume_list(roots))
 
 
 class _quiet:  # noqa: N801 - a tiny suppress(OSError) that mypy reads as non-swallowing

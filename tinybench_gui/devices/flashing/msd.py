@@ -45,7 +45,7 @@ FAIL_RULES = rules(
     (r"protect", FlashErrorKind.READ_PROTECTION),
     (r"verify|compare", FlashErrorKind.VERIFY_MISMATCH),
 )
-VolumeFinder = Callable[[], dict[str, Path]]
+VolumeFinder = Callable[[], list[tuple[str, Path]]]
 
 
 def read_details(drive: Path) -> dict[str, str]:
@@ -71,10 +71,10 @@ def parse_fail_txt(text: str) -> tuple[str, str | None]:
     return message, kind
 
 
-def _default_volumes() -> dict[str, Path]:
-    from tinybench_gui.devices.discovery import mounted_volumes
+def _default_volumes() -> list[tuple[str, Path]]:
+    from tinybench_gui.devices.discovery import mounted_volume_list
 
-    return mounted_volumes()
+    return mounted_volume_list()
 
 
 class MassStorageRoute:
@@ -118,8 +118,7 @@ class MassStorageRoute:
                 )
             return request.drive
         label = (request.board.msd_volume or "").upper()
-        volumes = {k: v for k, v in self._volumes().items() if k.upper() == label}
-        matches = list(volumes.values())
+        matches = [path for name, path in self._volumes() if name.upper() == label]
         if request.probe_serial and len(matches) > 1:
             matches = [m for m in matches if self._drive_serial_matches(m, request.probe_serial)]
         if not matches:
@@ -193,7 +192,7 @@ class MassStorageRoute:
         time.sleep(self.settle_s)
         new_fail = _stat_key(fail)
         if new_fail is not None and new_fail != old_fail:
-            text = fail.read_text(encoding="ascii", errors="replace")
+            text = fail.read_bytes().decode("ascii", errors="replace")
             message, fail_type = parse_fail_txt(text)
             found = classify_output(message, FAIL_RULES)
             kind = found[0] if found else FlashErrorKind.FAILED

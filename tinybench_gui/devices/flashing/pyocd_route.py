@@ -277,7 +277,7 @@ class PyocdRoute:
             if kind is FlashErrorKind.TOOL_MISSING:
                 hint = (
                     f"pyOCD does not know target {request.board.pyocd.target}: put "
-                    f"{request.board.pyocd.pack}.<version>.pack in {self.pack_dirs[-1]} "
+                    f"{request.board.pyocd.pack}.<version>.pack in {default_pack_dirs()[-1]} "
                     "(or pass --pack), or run `pyocd pack install "
                     f"{request.board.pyocd.target}` once while online"
                 )
