@@ -124,11 +124,16 @@ class SimDutServer:
             if not data or not self._powered:
                 continue
             arrived = time.monotonic()
+            done_s: float | None = None
             if self.wire_time:
+                # The command is complete when its last byte is off the wire. Later times
+                # are computed from this ideal instant, so a late wake-up of this thread
+                # does not add to what the host sees.
                 self._rx_free = max(self._rx_free, arrived) + len(data) * self._byte_s
                 self._note_uart(arrived, self._rx_free)
                 sleep_until(self._rx_free)
-            self._send_lines(self.dut.feed(data))
+                done_s = self._rx_free - time.monotonic() + self.dut.clock.now_s()
+            self._send_lines(self.dut.feed(data, done_s))
 
     def _readable_fd(self) -> int | None:
         if self.transport == "pty":
@@ -159,7 +164,7 @@ class SimDutServer:
         for line in lines:
             payload = (line.text + "\r\n").encode("ascii", errors="replace")
             if self.wire_time:
-                start = max(self._tx_free, time.monotonic())
+                start = max(self._tx_free, self.dut.clock.to_monotonic(line.t_s))
                 self._tx_free = start + len(payload) * self._byte_s
                 self._note_uart(start, self._tx_free)
                 sleep_until(self._tx_free)

@@ -138,22 +138,26 @@ class SimDut:
         lines += [TimedLine(now, "m-init-done"), TimedLine(now, "m-ready")]
         return lines
 
-    def feed(self, data: bytes) -> Iterator[TimedLine]:
-        """Take received bytes; yield the lines printed for every completed command."""
+    def feed(self, data: bytes, now_s: float | None = None) -> Iterator[TimedLine]:
+        """Take received bytes; yield the lines printed for every completed command.
+
+        ``now_s`` is when the last byte finished arriving on the wire (default: now).
+        """
         for byte in data:
             if byte == ord("%"):
                 command = self._cmd.decode("ascii", errors="replace")
                 self._cmd.clear()
                 self.commands_seen += 1
-                yield from self._execute(command)
+                yield from self._execute(command, now_s)
             elif len(self._cmd) < EE_CMD_SIZE:
                 self._cmd.append(byte)
             # Past 80 characters the reference keeps overwriting the slot that the
             # terminator's NUL later takes, so the command is cut to 80 characters.
 
     # -- the harness -----------------------------------------------------------------------
-    def _execute(self, command: str) -> Iterator[TimedLine]:
-        now = self.clock.now_s()
+    def _execute(self, command: str, now_s: float | None) -> Iterator[TimedLine]:
+        now = self.clock.now_s() if now_s is None else now_s
+        last = now
         tokens = command.split()
         tok = tokens[0] if tokens else "(null)"
         if tok == "name":
@@ -169,12 +173,14 @@ class SimDut:
         elif tok == "db":
             yield from (TimedLine(now, t) for t in self._db(tokens[1:]))
         elif tok == "infer":
-            yield from self._infer(tokens[1:])
+            for line in self._infer(tokens[1:], now):
+                last = line.t_s
+                yield line
         elif tok == "results":
             yield TimedLine(now, self._results_line)
         else:
             yield TimedLine(now, f"e-[Unknown command: {tok}]")
-        yield TimedLine(self.clock.now_s(), "m-ready")
+        yield TimedLine(last, "m-ready")
 
     def _timestamp(self, now: float) -> list[TimedLine]:
         if self.energy_mode:
@@ -231,17 +237,17 @@ class SimDut:
             lines.append("")  # the reference prints one more CR LF in this case
         return lines
 
-    def _infer(self, args: list[str]) -> Iterator[TimedLine]:
+    def _infer(self, args: list[str], now: float) -> Iterator[TimedLine]:
         iterations, warmups = 1, 10
         if args:
             iterations = _atoi(args[0])
             if iterations <= 0:
-                yield TimedLine(self.clock.now_s(), "e-[Inference iterations must be >0]")
+                yield TimedLine(now, "e-[Inference iterations must be >0]")
                 return
             if len(args) > 1:
                 warmups = _atoi(args[1])
                 if warmups < 0:
-                    yield TimedLine(self.clock.now_s(), "e-[Inference warmup must be >=0]")
+                    yield TimedLine(now, "e-[Inference warmup must be >=0]")
                     return
         # th_load_tensor re-reads the buffer on every infer; the model runs once
         # here since every iteration computes the same answer.
@@ -253,7 +259,7 @@ class SimDut:
         values = result_values(self.benchmark, output, self._model.output, raw)
         self._results_line = format_results(self.benchmark, values)
 
-        t = self.clock.now_s()
+        t = now
         yield TimedLine(t, f"m-warmup-start-{warmups}")
         t = self._run_inferences(t, warmups)
         yield TimedLine(t, "m-warmup-done")
