@@ -156,6 +156,11 @@ def test_gap_is_recorded_and_shown_as_nan(tmp_path: Path) -> None:
         assert np.isnan(v.mean[6:8]).all()  # column 5 holds the entry straddling 5000
         assert v.mean[0] == 1.0
         assert v.mean[9] == 1.0
+        raw = run.view(4.99, 5.01, 20).channels["current_a"]  # 1 sample per column
+        assert raw.level == 0
+        assert raw.mean[:10].tolist() == [1.0] * 10
+        assert np.isnan(raw.mean[10:]).all()
+        assert np.isnan(raw.max[10:]).all()
 
 
 def test_never_overwrites_an_existing_file(tmp_path: Path) -> None:

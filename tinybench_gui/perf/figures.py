@@ -43,4 +43,7 @@ FigureFunction = Callable[[bool], list[FigureRow]]  # argument: quick (shorter) 
 
 # name -> (function, one-line description). Modules add themselves by name in
 # FIGURE_MODULES; each defines ``FIGURES: dict[str, tuple[FigureFunction, str]]``.
-FIGURE_MODULES: tuple[str, ...] = ("tinybench_gui.perf.download",)
+FIGURE_MODULES: tuple[str, ...] = (
+    "tinybench_gui.perf.download",
+    "tinybench_gui.perf.storage_figures",
+)

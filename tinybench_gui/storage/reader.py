@@ -346,6 +346,8 @@ class Run:
                 break
         if covered < hi:
             a = max(lo, covered)
+            if not parts:  # zoomed in below level 1: bin the raw samples directly
+                return _bin_raw(np.asarray(ds[a:hi]), a, edges, digital)
             parts.append(_Entries.from_raw(ds[a:hi], a, digital))
         return _bin(parts, edges, level, digital)
 
@@ -384,42 +386,79 @@ class _Entries:
         return cls(start, np.ones(n), v, v, v, v * v)
 
 
+def _bin_raw(x: npt.NDArray[Any], first: int, edges: F64, digital: bool) -> ColumnStats:
+    """``_bin`` for raw samples only, without building per-sample entries."""
+    n_px = edges.shape[0] - 1
+    out_min, out_max = np.full(n_px, np.nan), np.full(n_px, np.nan)
+    out_mean, out_std = np.full(n_px, np.nan), np.full(n_px, np.nan)
+    # Sample i (centre i + 0.5) belongs to column k when edges[k] <= i + 0.5 < edges[k+1].
+    idx = np.clip(np.ceil(edges - 0.5).astype(np.int64) - first, 0, x.shape[0])
+    nonempty = idx[1:] > idx[:-1]
+    cols = np.flatnonzero(nonempty)
+    if cols.shape[0] == 0:
+        return ColumnStats(out_min, out_max, out_mean, out_std, 0)
+    start = idx[:-1][nonempty]
+    v = x[: int(idx[-1])]
+    if digital:
+        out_min[cols] = np.bitwise_and.reduceat(v, start)
+        out_max[cols] = np.bitwise_or.reduceat(v, start)
+        return ColumnStats(out_min, out_max, out_mean, out_std, 0)
+    out_min[cols] = np.fmin.reduceat(v, start)
+    out_max[cols] = np.fmax.reduceat(v, start)
+    v64 = v.astype(np.float64)
+    valid = ~np.isnan(v64)
+    if not valid.all():
+        v64 = np.where(valid, v64, 0.0)
+    n = np.add.reduceat(valid.astype(np.float64), start)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.add.reduceat(v64, start) / n
+        ex2 = np.add.reduceat(v64 * v64, start) / n
+    out_mean[cols] = mean
+    out_std[cols] = np.sqrt(np.maximum(ex2 - mean * mean, 0.0))
+    return ColumnStats(out_min, out_max, out_mean, out_std, 0)
+
+
 def _bin(parts: list[_Entries], edges: F64, level: int, digital: bool) -> ColumnStats:
     n_px = edges.shape[0] - 1
     nan = np.full(n_px, np.nan)
+    out_min, out_max, out_mean, out_std = nan, nan.copy(), nan.copy(), nan.copy()
     if not parts:
-        return ColumnStats(nan, nan.copy(), nan.copy(), nan.copy(), level)
-    e = _Entries(
-        *(
-            np.concatenate([getattr(p, k) for p in parts])
-            for k in ("start", "count", "min", "max", "mean", "ex2")
-        )
-    )
-    centre = e.start + e.count / 2
-    # Column of each entry; entries outside [edges[0], edges[-1]) are dropped.
-    col = np.searchsorted(edges, centre, side="right") - 1
-    keep = (col >= 0) & (col < n_px)
-    if digital:
-        keep &= ~np.isnan(e.min)
-    else:
-        keep &= ~np.isnan(e.mean)
-    col = col[keep]
-    if col.shape[0] == 0:
-        return ColumnStats(nan, nan.copy(), nan.copy(), nan.copy(), level)
-    cols, first = np.unique(col, return_index=True)
-    out_min, out_max, out_mean, out_std = nan.copy(), nan.copy(), nan.copy(), nan.copy()
-    if digital:
-        a = e.min[keep].astype(np.uint8)
-        o = e.max[keep].astype(np.uint8)
-        out_min[cols] = np.bitwise_and.reduceat(a, first)
-        out_max[cols] = np.bitwise_or.reduceat(o, first)
         return ColumnStats(out_min, out_max, out_mean, out_std, level)
-    w = e.count[keep]
-    out_min[cols] = np.minimum.reduceat(e.min[keep], first)
-    out_max[cols] = np.maximum.reduceat(e.max[keep], first)
+    keys = ("start", "count", "min", "max", "mean", "ex2")
+    e = (
+        parts[0]
+        if len(parts) == 1
+        else _Entries(*(np.concatenate([getattr(p, k) for p in parts]) for k in keys))
+    )
+    # Entries are sorted and contiguous: column k takes the entries whose centre lies
+    # in [edges[k], edges[k+1]), i.e. indices idx[k]..idx[k+1].
+    centre = e.start + 0.5 * e.count
+    idx = np.searchsorted(centre, edges, side="left")
+    nonempty = idx[1:] > idx[:-1]
+    cols = np.flatnonzero(nonempty)
+    if cols.shape[0] == 0:
+        return ColumnStats(out_min, out_max, out_mean, out_std, level)
+    first = idx[:-1][nonempty]
+    end = int(idx[-1])
+    if digital:
+        out_min[cols] = np.bitwise_and.reduceat(e.min[:end].astype(np.uint8), first)
+        out_max[cols] = np.bitwise_or.reduceat(e.max[:end].astype(np.uint8), first)
+        return ColumnStats(out_min, out_max, out_mean, out_std, level)
+    mean_in = e.mean[:end]
+    gaps = np.isnan(mean_in)
+    w = e.count[:end]
+    if gaps.any():  # gaps (NaN) weigh nothing; fmin/fmax skip them
+        w = np.where(gaps, 0.0, w)
+        mean_in = np.where(gaps, 0.0, mean_in)
+        ex2_in = np.where(gaps, 0.0, e.ex2[:end])
+    else:
+        ex2_in = e.ex2[:end]
+    out_min[cols] = np.fmin.reduceat(e.min[:end], first)
+    out_max[cols] = np.fmax.reduceat(e.max[:end], first)
     wsum = np.add.reduceat(w, first)
-    mean = np.add.reduceat(w * e.mean[keep], first) / wsum
-    ex2 = np.add.reduceat(w * e.ex2[keep], first) / wsum
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.add.reduceat(w * mean_in, first) / wsum
+        ex2 = np.add.reduceat(w * ex2_in, first) / wsum
     out_mean[cols] = mean
     out_std[cols] = np.sqrt(np.maximum(ex2 - mean * mean, 0.0))
     return ColumnStats(out_min, out_max, out_mean, out_std, level)

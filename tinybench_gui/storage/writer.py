@@ -229,6 +229,12 @@ class RunWriter:
             return self._failure
 
     @property
+    def backlog_bytes(self) -> int:
+        """Sample bytes queued but not yet written (producers may pace on it)."""
+        with self._lock:
+            return self._backlog_bytes
+
+    @property
     def stats(self) -> WriterStats:
         """What has been written so far."""
         with self._lock:
