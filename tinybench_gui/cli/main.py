@@ -23,6 +23,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "info",
     "export",
     "recover",
+    "import",
 )
 
 
