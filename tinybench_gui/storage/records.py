@@ -53,6 +53,17 @@ class SampleBlockLike(Protocol):
     def events(self) -> Sequence[MonitorEventLike]: ...
 
 
+class EdgeLike(Protocol):
+    """A level change of a digital line (``streams.edges.Edge``)."""
+
+    @property
+    def line(self) -> int: ...
+    @property
+    def sample_index(self) -> int: ...
+    @property
+    def rising(self) -> bool: ...
+
+
 class TranscriptEntryLike(Protocol):
     """One protocol line (``devices.transport.TranscriptEntry``)."""
 

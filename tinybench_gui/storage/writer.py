@@ -35,6 +35,7 @@ from tinybench_gui.storage.disk import DiskSpaceError, disk_free_bytes, format_b
 from tinybench_gui.storage.pyramid import AnalogPyramidBuilder, DigitalPyramidBuilder
 from tinybench_gui.storage.records import (
     AccuracyRecord,
+    EdgeLike,
     Gap,
     InferenceRecord,
     OfficialResult,
@@ -283,6 +284,16 @@ class RunWriter:
         rows["line"] = np.broadcast_to(np.asarray(line, np.uint8), idx.shape)
         rows["polarity"] = np.broadcast_to(np.asarray(polarity, np.int8), idx.shape)
         self._put_rows("edges", rows)
+
+    def add_edge_records(self, edges: Iterable[EdgeLike]) -> None:
+        """Queue edges as the energy streams find them (``streams.edges.Edge``)."""
+        found = list(edges)
+        if found:
+            self.add_edges(
+                [e.sample_index for e in found],
+                [e.line for e in found],
+                [1 if e.rising else -1 for e in found],
+            )
 
     def add_window(self, window: TimedWindow) -> None:
         """Queue one timed window."""
