@@ -175,7 +175,7 @@ TABLE_CHUNK: Final = 1024
 
 
 def sample_compression() -> dict[str, Any]:
-    """h5py keyword arguments for sample and pyramid datasets (decision 0003).
+    """h5py keyword arguments for sample and pyramid datasets (decision 0005).
 
     Bitshuffle + LZ4 from hdf5plugin: the fastest writer with the best ratio among
     the fast filters measured in platform.md §4, and 2.3 GB/s to read back.
