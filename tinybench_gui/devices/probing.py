@@ -354,7 +354,8 @@ def probe_lpm01a(
     try:
         port.reset_input_buffer()
         found: dict[str, str] = {}
-        for command in ("htc", "powershield", "version", "hrc"):
+        # Identification only: no htc, so host control stays as the owner left it.
+        for command in ("powershield", "version"):
             budget.transcript.append(f"> {command}")
             port.write(command.encode("ascii") + b"\r\n")
             for line in _raw_lines(port, budget, f"ack {command}", reply_timeout_s):
