@@ -19,6 +19,8 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "run",
     "sim",
     "detect",
+    "flash",
+    "doctor",
     "perf",
     "info",
     "export",

@@ -48,10 +48,12 @@ class PortInfo:
     @classmethod
     def from_list_port_info(cls, info: Any) -> PortInfo:
         """Adapt a pyserial ``ListPortInfo`` (or anything with its attributes)."""
+        vid = getattr(info, "vid", None)
         return cls(
             url=str(info.device),
+            origin="usb" if vid is not None else "serial",
             description=str(getattr(info, "description", "") or ""),
-            vid=getattr(info, "vid", None),
+            vid=vid,
             pid=getattr(info, "pid", None),
             serial_number=getattr(info, "serial_number", None),
             location=getattr(info, "location", None),
@@ -112,7 +114,7 @@ class DetectedDevice:
 
     @property
     def origin(self) -> Origin:
-        """usb | simulated | emulated | manual."""
+        """usb | serial | simulated | emulated | manual."""
         return self.port.origin
 
     @property
@@ -404,7 +406,7 @@ def identify_all(
 
 def _sort_key(device: DetectedDevice) -> tuple[int, int, str]:
     order = {"dut": 0, "io_board": 1, "energy_monitor": 2, "probe": 3}
-    origin = {"usb": 0, "emulated": 1, "simulated": 2, "manual": 3}
+    origin = {"usb": 0, "serial": 1, "emulated": 2, "simulated": 3, "manual": 4}
     return (origin.get(device.origin, 9), order.get(device.role or "", 4), device.port.url)
 
 

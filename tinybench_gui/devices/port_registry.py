@@ -26,7 +26,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal, cast
 
-Origin = Literal["usb", "simulated", "emulated", "manual"]
+# usb: a USB device; serial: a built-in UART (ttyS*); the rest come from this registry.
+Origin = Literal["usb", "serial", "simulated", "emulated", "manual"]
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 
 

@@ -14,6 +14,7 @@ Ports are opened exclusively: if another program holds one, the probe reports
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,8 @@ ProbeKind = Literal["dut_name", "io_board_name", "lpm01a", "ppk2"]
 ENHANCED_IO_BOARD_NAME = "tinyML Enhanced Interface Board"
 LPM01A_BAUD_RATE = 3686400
 _DUT_RELAY_PREFIX = "[dut]: "
+# EBUSY (16), EAGAIN (11) from the exclusive flock, and the texts pyserial wraps them in.
+_BUSY = re.compile(r"lock|busy|Errno 1[16]\b|temporarily unavailable", re.IGNORECASE)
 _UUCP_LOCK_DIRS = (Path("/var/lock"), Path("/run/lock"), Path("/var/spool/lock"))
 
 
@@ -113,8 +116,7 @@ def uucp_locked(device: str, lock_dirs: Sequence[Path] = _UUCP_LOCK_DIRS) -> boo
 
 
 def _busy_or_error(exc: LinkError, url: str, budget: _Budget, started: float) -> ProbeResult:
-    text = str(exc).lower()
-    busy = any(w in text for w in ("lock", "busy", "errno 16", "errno 11", "temporarily"))
+    busy = _BUSY.search(str(exc)) is not None
     return ProbeResult(
         status="busy" if busy else "error",
         url=url,
