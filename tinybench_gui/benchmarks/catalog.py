@@ -48,6 +48,10 @@ class Benchmark:
     baud_rates: dict[Mode, int] = field(default_factory=dict)
     infer: dict[Mode, InferSettings] = field(default_factory=dict)
     # AD only: bytes of one window and the stride between windows in a file.
+    # Files in the official y_labels.csv (benchmark.md §4.2), for a note when a set differs.
+    official_files: int = 0
+    # The dataset folder when it is not the model id (ic02 reads ic01's, tests_*.yaml).
+    dataset_model: str | None = None
     window_bytes: int | None = None
     stride_bytes: int | None = None
     file_bytes: int | None = None
@@ -66,7 +70,31 @@ class Benchmark:
         """Length of the classifier's output vector (0 for AD)."""
         return len(self.class_names)
 
+    @property
+    def label_names(self) -> tuple[str, ...]:
+        """Names of the ``class`` column's values in ``y_labels.csv``."""
+        return self.class_names or AD_LABELS
 
+    @property
+    def windows_per_file(self) -> int:
+        """Inferences per dataset file in accuracy mode (196 for AD, 1 otherwise)."""
+        if self.window_bytes is None or self.stride_bytes is None or self.file_bytes is None:
+            return 1
+        return (self.file_bytes - self.window_bytes) // self.stride_bytes + 1
+
+    @property
+    def dataset_folder(self) -> str:
+        """``<root>/<this>/y_labels.csv`` holds the benchmark's dataset."""
+        return self.dataset_model or self.model_id
+
+    @property
+    def dataset_file_bytes(self) -> int:
+        """Size of one dataset ``.bin`` file."""
+        return self.file_bytes or self.input_bytes
+
+
+# y_labels.csv of ad01: class 0 is a normal machine sound, 1 an anomaly.
+AD_LABELS: Final = ("normal", "anomaly")
 _BAUD_115200: Final[dict[Mode, int]] = {"performance": 115200, "accuracy": 115200, "energy": 9600}
 _KWS_CLASSES: Final = (
     "Down", "Go", "Left", "No", "Off", "On", "Right", "Stop", "Up", "Yes", "Silence", "Unknown",
@@ -98,6 +126,7 @@ BENCHMARKS: Final[dict[str, Benchmark]] = {
                 "energy": InferSettings(70, 10),
                 "accuracy": InferSettings(1, 0),
             },
+            official_files=1000,
         ),
         Benchmark(
             model_id="vww01",
@@ -119,6 +148,7 @@ BENCHMARKS: Final[dict[str, Benchmark]] = {
                 "energy": InferSettings(20, 5),
                 "accuracy": InferSettings(1, 0),
             },
+            official_files=1000,
         ),
         Benchmark(
             model_id="ic01",
@@ -140,6 +170,7 @@ BENCHMARKS: Final[dict[str, Benchmark]] = {
                 "energy": InferSettings(20, 0),
                 "accuracy": InferSettings(1, 0),
             },
+            official_files=200,
         ),
         Benchmark(
             model_id="ic02",
@@ -161,6 +192,8 @@ BENCHMARKS: Final[dict[str, Benchmark]] = {
                 "energy": InferSettings(20, 0),
                 "accuracy": InferSettings(1, 0),
             },
+            official_files=200,
+            dataset_model="ic01",
         ),
         Benchmark(
             model_id="ad01",
@@ -183,6 +216,7 @@ BENCHMARKS: Final[dict[str, Benchmark]] = {
                 "energy": InferSettings(1500, 0),
                 "accuracy": InferSettings(1, 0),
             },
+            official_files=248,
             window_bytes=2560,
             stride_bytes=512,
             file_bytes=102400,

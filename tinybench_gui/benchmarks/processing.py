@@ -63,3 +63,27 @@ def format_results(benchmark: Benchmark, values: list[float]) -> str:
     else:
         body = ",".join(f"{v:0.3f}" for v in values)
     return f"m-results-[{body}]"
+
+
+def printed_values(benchmark: Benchmark, values: list[float]) -> tuple[float, ...]:
+    """``values`` as the host reads them back from the DUT's ``m-results-[...]`` line."""
+    body = format_results(benchmark, values)[len("m-results-[") : -1]
+    return tuple(float(v) for v in body.split(","))
+
+
+def to_float_input(
+    benchmark: Benchmark, raw: bytes, model_input: TensorInfo
+) -> npt.NDArray[np.float32]:
+    """The float model's input for the same bytes: the int8 input, dequantized.
+
+    The int8 reference model's input quantization maps the on-DUT values to the
+    real values the float model was trained on (KWS: MFCC, IC: 0-255, VWW: 0-1).
+    AD inputs are already float32.
+    """
+    if benchmark.input_kind == "float32":
+        return np.frombuffer(raw, dtype="<f4").astype(np.float32)
+    q = to_model_input(benchmark, raw, model_input).astype(np.float32)
+    real: npt.NDArray[np.float32] = (q - np.float32(model_input.zero_point)) * np.float32(
+        model_input.scale
+    )
+    return real
