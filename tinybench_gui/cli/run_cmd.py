@@ -94,6 +94,22 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--line-timeout-s", type=float, default=5.0, help="per-line timeout for commands"
     )
+    p.add_argument(
+        "--resume",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=(
+            "accuracy mode: continue the interrupted run in DIR after its last completed file "
+            "(a run given --results-dir DIR of an interrupted run with the same plan and "
+            "dataset resumes by itself)"
+        ),
+    )
+    p.add_argument(
+        "--no-host-check",
+        action="store_true",
+        help="accuracy mode: skip the host reference check (LiteRT int8 on every input)",
+    )
     sim = p.add_argument_group("simulated bench (--dut sim)")
     sim.add_argument(
         "--realtime",
@@ -113,6 +129,10 @@ def _recorder(out: Path | None, plan: RunPlan, resources: Any, runner: Any) -> A
     from tinybench_gui.runner.recorder import RunRecorder, default_run_file
 
     path = out or default_run_file(plan.results_dir)
+    n = 1
+    while out is None and path.exists():  # a resumed accuracy run: one run file per session
+        n += 1
+        path = plan.results_dir / f"{plan.results_dir.name}-{n}.h5"
     path.parent.mkdir(parents=True, exist_ok=True)
 
     def on_failure(reason: str) -> None:
@@ -120,6 +140,34 @@ def _recorder(out: Path | None, plan: RunPlan, resources: Any, runner: Any) -> A
         runner.cancel()
 
     return RunRecorder(path, plan, resources.provenance, on_failure=on_failure)
+
+
+def _accuracy_preflight(args: argparse.Namespace) -> str | None:
+    """Check the dataset and the resume folder before anything is opened or started."""
+    from tinybench_gui.benchmarks.catalog import get_benchmark
+    from tinybench_gui.benchmarks.datasets import DatasetError, load_dataset
+    from tinybench_gui.runner.journal import journal_path
+
+    model = args.benchmark or ("kws01" if args.dut == "sim" else None)
+    if args.dataset is None:
+        return (
+            "accuracy mode needs --dataset DIR (the EEMBC/MLCommons layout); make a synthetic "
+            f"one with `tinybench dataset synth --benchmark {model or 'kws01'} --out DIR`"
+        )
+    if args.resume is not None:
+        if args.results_dir is not None and args.results_dir != args.resume:
+            return "give either --resume DIR or --results-dir DIR, not both"
+        if not journal_path(args.resume).is_file():
+            return (
+                f"{args.resume} holds no accuracy journal ({journal_path(args.resume).name}): "
+                "nothing to resume. Fix: give the results folder of the interrupted run"
+            )
+    if model is not None:  # a real DUT without --benchmark is checked once it is identified
+        try:
+            load_dataset(args.dataset, get_benchmark(model), args.label_file)
+        except DatasetError as exc:
+            return f"{exc}\nNo run was started."
+    return None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -133,7 +181,12 @@ def run(args: argparse.Namespace) -> int:
     from tinybench_gui.runner.state import RunState
 
     mode = Mode(args.mode)
-    results_dir = args.results_dir or default_results_dir(args.benchmark, mode.value)
+    if mode == Mode.ACCURACY:
+        problem = _accuracy_preflight(args)
+        if problem:
+            print(f"error: {problem}", file=sys.stderr)
+            return EXIT_FAILED
+    results_dir = args.resume or args.results_dir or default_results_dir(args.benchmark, mode.value)
     plan = RunPlan(
         mode=mode,
         results_dir=results_dir,
@@ -145,6 +198,7 @@ def run(args: argparse.Namespace) -> int:
         dataset_dir=args.dataset,
         label_file=args.label_file,
         seed=args.seed,
+        options={"host_check": "off"} if args.no_host_check else {},
     )
     bench = None
     resources: RunResources

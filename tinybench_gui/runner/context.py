@@ -62,6 +62,9 @@ class RunContext:
         self.identity: DutIdentity | None = None
         self.benchmark: Benchmark | None = None
         self.summary = RunSummary(mode=plan.mode.value, model=plan.benchmark or "")
+        self.wire_tx_bytes = 0  # bytes sent to the DUT, terminators included
+        self.wire_rx_bytes = 0  # bytes received from the DUT, CR LF included
+        self.transcript_filter: Callable[[TranscriptEntry], bool] | None = None
 
     # -- reporting ---------------------------------------------------------------------
     def emit(self, event: RunEvent) -> None:
@@ -69,7 +72,19 @@ class RunContext:
         self._emit(event)
 
     def on_transcript(self, entry: TranscriptEntry) -> None:
-        """Sink for protocol lines: kept for log.txt and forwarded as events."""
+        """Sink for protocol lines: kept for log.txt and forwarded as events.
+
+        Bytes on the DUT's wire are counted here (command + ``%`` out, line + CR LF
+        back). A mode may set ``transcript_filter`` to keep bulk lines (the ``db``
+        chunks of 48k AD downloads) out of the log; they are still counted.
+        """
+        if entry.source == "dut":
+            if entry.direction == "tx":
+                self.wire_tx_bytes += len(entry.text) + 1
+            else:
+                self.wire_rx_bytes += len(entry.text) + 2
+        if self.transcript_filter is not None and not self.transcript_filter(entry):
+            return
         self.transcript.append(entry)
         self._emit(LogLine(entry))
 

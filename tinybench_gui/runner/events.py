@@ -55,12 +55,19 @@ class WindowFinished:
 
 @dataclass(frozen=True, slots=True)
 class FileScored:
-    """Accuracy mode: one dataset file's answer."""
+    """Accuracy mode: one dataset file's answer.
+
+    ``results`` is the DUT's vector (AD: the file's score, the mean window MSE);
+    ``host_results`` the host reference's, ``agrees`` whether every window matched.
+    """
 
     index: int
     file: str
     label: int
     results: tuple[float, ...]
+    host_results: tuple[float, ...] = ()
+    windows: int = 1
+    agrees: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

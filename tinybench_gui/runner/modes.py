@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from tinybench_gui.runner.accuracy import run_accuracy
 from tinybench_gui.runner.context import RunContext
 from tinybench_gui.runner.performance import run_performance
 from tinybench_gui.runner.plan import Mode
@@ -12,6 +13,7 @@ Procedure = Callable[[RunContext], None]
 
 PROCEDURES: dict[Mode, Procedure] = {
     Mode.PERFORMANCE: run_performance,
+    Mode.ACCURACY: run_accuracy,
 }
 
 
