@@ -46,4 +46,5 @@ FigureFunction = Callable[[bool], list[FigureRow]]  # argument: quick (shorter) 
 FIGURE_MODULES: tuple[str, ...] = (
     "tinybench_gui.perf.download",
     "tinybench_gui.perf.storage_figures",
+    "tinybench_gui.perf.accuracy",
 )
