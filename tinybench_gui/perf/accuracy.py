@@ -26,9 +26,7 @@ def _accuracy_run(model_id: str, files: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="tinybench-perf-") as tmp:
         root = Path(tmp)
         synthesize(get_benchmark(model_id), root / "ds", count=files, seed=0)
-        plan = RunPlan(
-            Mode.ACCURACY, root / "run", benchmark=model_id, dataset_dir=root / "ds"
-        )
+        plan = RunPlan(Mode.ACCURACY, root / "run", benchmark=model_id, dataset_dir=root / "ds")
         runner = Runner()
         with simulated_bench(model_id, realtime=True, wire_time=True) as bench:
             summary = runner.run(plan, bench.resources())
