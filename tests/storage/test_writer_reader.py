@@ -245,3 +245,14 @@ def test_closed_writer_refuses_more_calls(tmp_path: Path) -> None:
     assert w.close("failed") == layout.RunState.COMPLETE
     with pytest.raises(RuntimeError, match="closed"):
         w.add_time_map(1.0, 2)
+
+
+def test_sample_rate_change_fails_the_recording_with_why(tmp_path: Path) -> None:
+    path = tmp_path / "run.h5"
+    w = RunWriter.create(path, {})
+    w.append_samples(Samples(0, 1000.0, {"current_a": np.ones(100, np.float32)}))
+    w.append_samples(Samples(100, 2000.0, {"current_a": np.ones(100, np.float32)}))
+    assert w.close("complete") == layout.RunState.FAILED
+    with load_run(path) as run:
+        assert "changed its sample rate" in run.status.reason
+        assert run.channels["current_a"].n_samples == 100

@@ -232,6 +232,8 @@ def run(args: argparse.Namespace) -> int:
             bench.close()
         return EXIT_FAILED
     runner.subscribe(recorder)
+    # Energy procedures stream samples and edges into the same file.
+    resources.devices.setdefault("run_writer", recorder.writer)
     runner.subscribe(TerminalProgress())
     previous = signal.getsignal(signal.SIGINT)
 

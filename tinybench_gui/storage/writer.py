@@ -459,7 +459,9 @@ class RunWriter:
         try:
             fn(*args)
         except Exception as exc:
-            _log.exception("run writer for %s failed", self.path)
+            # Expected failures (disk, bad input) get one line; anything else is a bug.
+            expected = isinstance(exc, OSError | ValueError)
+            _log.error("run writer for %s failed: %s", self.path, exc, exc_info=not expected)
             self._fail(f"writing {self.path.name} failed: {exc}")
 
     def _fail(self, reason: str) -> None:
@@ -542,6 +544,12 @@ class RunWriter:
         gap_rows: list[npt.NDArray[Any]] = []
         for name, arr in s.channels.items():
             ch = self._channels[name]
+            if not np.isclose(ch.sample_rate_hz, s.sample_rate_hz, rtol=1e-9, atol=0.0):
+                # One rate per channel is what makes the sample index the time base.
+                raise ValueError(
+                    f"channel {name} changed its sample rate from {ch.sample_rate_hz:g} Hz to "
+                    f"{s.sample_rate_hz:g} Hz during the run; start a new run for a new rate"
+                )
             x = np.asarray(arr)
             start = s.first_sample_index
             if start > ch.next_index:
