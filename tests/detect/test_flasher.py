@@ -6,6 +6,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -25,6 +26,9 @@ from tinybench_gui.devices.flashing import (
 from tinybench_gui.devices.flashing.history import last_flash, read_history
 from tinybench_gui.devices.flashing.image import FirmwareImage
 from tinybench_gui.devices.flashing.model import ProgressSink, RouteOutcome
+from tinybench_gui.devices.flashing.qemu_route import QemuRoute
+from tinybench_gui.devices.sim.serve import SimDutServer
+from tinybench_gui.devices.sim.sim_dut import SimDut
 
 CATALOG = load_catalog()
 BOARD = CATALOG.get("nucleo-l4r5zi")
@@ -167,3 +171,52 @@ def test_energy_build_after_flash_is_flagged(firmware: Path) -> None:
     assert result.probe_after is not None
     assert result.probe_after.build_mode == "energy"
     assert any("energy build" in w for w in result.warnings)
+
+
+class FakeEmulatedBoard:
+    """Stands in for firmware.emulator.EmulatedBoard: start() serves a SimDut on TCP."""
+
+    started: ClassVar[list[FakeEmulatedBoard]] = []
+
+    def __init__(self, image: Path) -> None:
+        self.image = image
+        self.server: SimDutServer | None = None
+        self.stopped = False
+
+    def start(self) -> str:
+        self.server = SimDutServer(SimDut("kws01"), transport="tcp", wire_time=False).start()
+        FakeEmulatedBoard.started.append(self)
+        return self.server.url
+
+    def stop(self) -> None:
+        self.stopped = True
+        if self.server is not None:
+            self.server.stop()
+
+
+def test_qemu_route_restarts_the_board_and_probes_it(tmp_path: Path) -> None:
+    an386 = CATALOG.get("qemu-mps2-an386")
+    elf = write_elf(tmp_path / "kws_an386.elf", [(0x00000000, vector_table_image(4096))])
+    route = QemuRoute(factory=FakeEmulatedBoard)
+    flasher = Flasher(CATALOG, {"qemu": route})
+    old = FakeEmulatedBoard(tmp_path / "old.elf")
+    old.start()
+    result = flasher.flash(FlashRequest(board=an386, firmware=elf, emulated_board=old))
+    try:
+        assert result.ok, result.error
+        assert old.stopped
+        new = result.emulated_board
+        assert new is FakeEmulatedBoard.started[-1]
+        assert new.image == elf
+        assert result.port_url == new.server.url
+        assert result.probe_after is not None
+        assert result.probe_after.model == "kws01"
+        bin_file = tmp_path / "fw.bin"
+        bin_file.write_bytes(vector_table_image(64, reset=0x101))
+        refused = flasher.flash(FlashRequest(board=an386, firmware=bin_file))
+        assert refused.error_kind is FlashErrorKind.IMAGE_INVALID
+        assert "ELF" in refused.error.message
+        assert "real hardware" in route.supports(BOARD)
+    finally:
+        for board in FakeEmulatedBoard.started:
+            board.stop()

@@ -189,4 +189,8 @@ def run_flash(flasher: Any, request: FlashRequest) -> int:
         print("error: the flash did not stop within 30 s of cancelling", file=sys.stderr)
         return 1
     print_result(result, sys.stdout)
+    if result.emulated_board is not None:
+        # The board lives as long as this process: here it only proved the image boots.
+        result.emulated_board.stop()
+        print("  (the emulated board was stopped on exit; runs start their own)")
     return 0 if result.ok else 1

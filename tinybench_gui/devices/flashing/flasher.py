@@ -40,6 +40,7 @@ from tinybench_gui.devices.flashing.model import (
 from tinybench_gui.devices.flashing.msd import MassStorageRoute
 from tinybench_gui.devices.flashing.openocd import OpenOcdRoute
 from tinybench_gui.devices.flashing.pyocd_route import PyocdRoute
+from tinybench_gui.devices.flashing.qemu_route import QemuRoute
 from tinybench_gui.devices.probing import ProbeResult, probe_name
 from tinybench_gui.devices.transport import LinkError, LinkTimeoutError, SerialLink
 
@@ -60,6 +61,7 @@ def default_routes(catalog: Catalog) -> dict[str, FlashRoute]:
         "cubeprog": CubeProgrammerRoute(install=hint("cubeprog")),
         "openocd": OpenOcdRoute(install=hint("openocd")),
         "msd": MassStorageRoute(install=hint("msd")),
+        "qemu": QemuRoute(install=hint("qemu")),
     }
     return routes
 
@@ -274,7 +276,7 @@ class Flasher:
             route = self.choose_route(request.board, request.route)
             route_name = route.name
             token.raise_if_cancelled(route_name)
-            if request.port_url and request.probe_after:
+            if request.port_url and request.probe_after and not request.board.emulated:
                 catcher = BannerCatcher(request.port_url, self._baud_rates(request)[0]).start()
             outcome = route.flash(request, image, sink, token)
             warnings.extend(outcome.notes)
@@ -290,6 +292,9 @@ class Flasher:
                 FlashErrorKind.FAILED, f"{type(exc).__name__}: {exc}", route=route_name
             )
             return self._result(request, route_name, image, started, warnings, error=error)
+        if outcome.port_url and request.probe_after:
+            # The route moved the board (a new QEMU): probe it where it answers now.
+            request = replace(request, port_url=outcome.port_url)
         probe_result, banner = self._probe_after(request, catcher, sink)
         result = self._result(
             request,
@@ -313,13 +318,16 @@ class Flasher:
     def _probe_after(
         self, request: FlashRequest, catcher: BannerCatcher | None, sink: ProgressSink
     ) -> tuple[ProbeResult | None, tuple[str, ...]]:
-        if catcher is None or not request.port_url:
+        if not request.probe_after or not request.port_url:
             return None, ()
-        sink(FlashProgress("probe", 1.0, f"waiting for the banner on {request.port_url}"))
-        catcher.wait_ready(_BANNER_WAIT_S)
-        banner = tuple(catcher.stop())
+        banner: tuple[str, ...] = ()
+        if catcher is not None:
+            sink(FlashProgress("probe", 1.0, f"waiting for the banner on {request.port_url}"))
+            catcher.wait_ready(_BANNER_WAIT_S)
+            banner = tuple(catcher.stop())
+        sink(FlashProgress("probe", 1.0, f"asking {request.port_url} who it is"))
         result = self._prober(request.port_url, self._baud_rates(request))
-        return result, banner
+        return result, banner or result.banner
 
     def _result(
         self,
@@ -353,6 +361,8 @@ class Flasher:
             warnings=tuple(warnings),
             probe_after=probe,
             banner=banner,
+            emulated_board=outcome.emulated_board if outcome else None,
+            port_url=request.port_url,
         )
 
     def _record(self, request: FlashRequest, result: FlashResult, image: FirmwareImage) -> None:

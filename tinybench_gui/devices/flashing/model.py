@@ -81,6 +81,8 @@ class RouteOutcome:
     verified: bool | None  # None: the route cannot verify (mass storage trusts FAIL.TXT)
     raw_output: str = ""
     notes: tuple[str, ...] = ()
+    emulated_board: Any = None  # qemu route: the new running board, now the caller's
+    port_url: str | None = None  # where the board answers now, if the route moved it
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,8 @@ class FlashResult:
     warnings: tuple[str, ...] = ()
     probe_after: ProbeResult | None = None
     banner: tuple[str, ...] = field(default=())
+    emulated_board: Any = None  # qemu route: the running board; the caller owns it now
+    port_url: str | None = None
 
     @property
     def error_kind(self) -> FlashErrorKind | None:
