@@ -1,0 +1,185 @@
+/* mps2-an386 (Cortex-M4) under QEMU: CMSDK UART0 for the protocol (RX interrupt, WFI when idle),
+ * CMSDK timer0 (25 MHz) for time, and UART1 as the "pin wire": every timestamp-pin and
+ * per-inference-pin edge is sent there as a text record stamped with the timer tick, so the
+ * host sees the pins in the board's own (virtual, -icount) time. QEMU 7.2 has no GPIO model
+ * for this machine (instruments.md §8). Record format: docs/reference/emulated-board-pins.md. */
+#include <stdint.h>
+
+#include "tb_board.h"
+
+#define REG(addr) (*(volatile uint32_t *)(addr))
+
+#define UART0_BASE 0x40004000u
+#define UART1_BASE 0x40005000u
+#define UART_DATA 0x00u
+#define UART_STATE 0x04u
+#define UART_CTRL 0x08u
+#define UART_INT 0x0Cu
+#define UART_BAUDDIV 0x10u
+#define UART_STATE_TXFULL 1u
+#define UART_STATE_RXFULL 2u
+#define UART_CTRL_TX_EN 1u
+#define UART_CTRL_RX_EN 2u
+#define UART_CTRL_RX_INT_EN 8u
+#define UART_INT_RX 2u
+
+#define TIMER0_BASE 0x40000000u
+#define TIMER_CTRL 0x00u
+#define TIMER_VALUE 0x04u
+#define TIMER_RELOAD 0x08u
+#define TIMER_INT 0x0Cu
+#define TIMER_CTRL_EN 1u
+#define TIMER_CTRL_IRQ_EN 8u
+#define TIMER1_BASE 0x40001000u
+#define TICK_HZ 25000000u
+#define TB_IDLE_POLL_US 1000u
+
+#define NVIC_ISER0 0xE000E100u
+#define SCB_CPACR 0xE000ED88u
+#define IRQ_UART0_RX 0
+#define IRQ_TIMER0 8
+#define IRQ_TIMER1 9
+
+static volatile uint8_t g_rx_ring[512];
+static volatile uint32_t g_rx_head;
+static volatile uint32_t g_rx_tail;
+static volatile uint32_t g_timer_wraps;
+
+static void drain_uart0(void)
+{
+    while ((REG(UART0_BASE + UART_STATE) & UART_STATE_RXFULL) != 0u) {
+        uint8_t c = (uint8_t)REG(UART0_BASE + UART_DATA);
+        uint32_t next = (g_rx_head + 1u) % sizeof g_rx_ring;
+        if (next != g_rx_tail) {
+            g_rx_ring[g_rx_head] = c;
+            g_rx_head = next;
+        }
+    }
+}
+
+void tb_uart0_rx_irq(void)
+{
+    /* Clear first, then drain: a byte arriving after the drain raises the interrupt again
+     * instead of being cleared away unseen. */
+    REG(UART0_BASE + UART_INT) = UART_INT_RX;
+    drain_uart0();
+}
+
+void tb_timer0_irq(void)
+{
+    REG(TIMER0_BASE + TIMER_INT) = 1u;
+    g_timer_wraps++;
+}
+
+static void uart_putc(uint32_t base, char c)
+{
+    while ((REG(base + UART_STATE) & UART_STATE_TXFULL) != 0u) {
+    }
+    REG(base + UART_DATA) = (uint8_t)c;
+}
+
+void tb_timer1_irq(void) { REG(TIMER1_BASE + TIMER_INT) = 1u; }
+
+static uint64_t ticks(void)
+{
+    uint32_t primask;
+    __asm volatile("mrs %0, primask\n cpsid i" : "=r"(primask)::"memory");
+    uint32_t wraps = g_timer_wraps;
+    uint32_t value = REG(TIMER0_BASE + TIMER_VALUE);
+    if ((REG(TIMER0_BASE + TIMER_INT) & 1u) != 0u) {
+        /* Wrapped, interrupt not yet taken: count it here and re-read the fresh period. */
+        wraps++;
+        value = REG(TIMER0_BASE + TIMER_VALUE);
+    }
+    __asm volatile("msr primask, %0" ::"r"(primask) : "memory");
+    return ((uint64_t)wraps << 32) | (uint64_t)(0xFFFFFFFFu - value);
+}
+
+static void pin_record(char pin, int level)
+{
+    uint64_t t = ticks();
+    char buf[24];
+    int n = 0;
+    do {
+        uint32_t d = (uint32_t)(t & 0xFu);
+        buf[n++] = (char)(d < 10u ? '0' + d : 'a' + d - 10u);
+        t >>= 4;
+    } while (t != 0u);
+    uart_putc(UART1_BASE, pin);
+    uart_putc(UART1_BASE, level ? '1' : '0');
+    uart_putc(UART1_BASE, ' ');
+    while (n > 0) {
+        uart_putc(UART1_BASE, buf[--n]);
+    }
+    uart_putc(UART1_BASE, '\n');
+}
+
+void tb_board_init(void)
+{
+    REG(SCB_CPACR) |= 0xFu << 20; /* FPU on (CP10, CP11 full access) */
+    __asm volatile("dsb\n isb" ::: "memory");
+    REG(UART0_BASE + UART_BAUDDIV) = 16u;
+    REG(UART0_BASE + UART_CTRL) = UART_CTRL_TX_EN | UART_CTRL_RX_EN | UART_CTRL_RX_INT_EN;
+    REG(UART1_BASE + UART_BAUDDIV) = 16u;
+    REG(UART1_BASE + UART_CTRL) = UART_CTRL_TX_EN;
+    REG(TIMER0_BASE + TIMER_RELOAD) = 0xFFFFFFFFu;
+    REG(TIMER0_BASE + TIMER_VALUE) = 0xFFFFFFFFu;
+    REG(TIMER0_BASE + TIMER_CTRL) = TIMER_CTRL_EN | TIMER_CTRL_IRQ_EN;
+    REG(TIMER1_BASE + TIMER_RELOAD) = TB_IDLE_POLL_US * (TICK_HZ / 1000000u);
+    REG(NVIC_ISER0) = (1u << IRQ_UART0_RX) | (1u << IRQ_TIMER0) | (1u << IRQ_TIMER1);
+    static const char header[] = "# tinybench-pins v1 tick_hz=25000000\n";
+    for (const char *p = header; *p != '\0'; ++p) {
+        uart_putc(UART1_BASE, *p);
+    }
+    __asm volatile("cpsie i" ::: "memory");
+}
+
+int tb_board_getchar(void)
+{
+    for (;;) {
+        __asm volatile("cpsid i" ::: "memory");
+        drain_uart0(); /* belt and braces: a byte the interrupt missed is still in DATA */
+        __asm volatile("cpsie i" ::: "memory");
+        if (g_rx_tail != g_rx_head) {
+            uint8_t c = g_rx_ring[g_rx_tail];
+            g_rx_tail = (g_rx_tail + 1u) % sizeof g_rx_ring;
+            return c;
+        }
+        /* Sleep until an interrupt. A byte that lands between the check and the WFI is picked
+         * up at the next interrupt at the latest: timer1 ticks every TB_IDLE_POLL_US while
+         * idle only, so no tick ever lands inside a timed region. */
+        REG(TIMER1_BASE + TIMER_VALUE) = TB_IDLE_POLL_US * (TICK_HZ / 1000000u);
+        REG(TIMER1_BASE + TIMER_CTRL) = TIMER_CTRL_EN | TIMER_CTRL_IRQ_EN;
+        if (g_rx_tail == g_rx_head) {
+            __asm volatile("wfi" ::: "memory");
+        }
+        REG(TIMER1_BASE + TIMER_CTRL) = 0u;
+    }
+}
+
+void tb_board_write(const char *data, size_t length)
+{
+    for (size_t i = 0; i < length; ++i) {
+        uart_putc(UART0_BASE, data[i]);
+    }
+}
+
+uint64_t tb_board_time_us(void) { return ticks() / (TICK_HZ / 1000000u); }
+
+void tb_board_delay_us(uint32_t us)
+{
+    uint64_t end = ticks() + (uint64_t)us * (TICK_HZ / 1000000u);
+    while (ticks() < end) {
+    }
+}
+
+void tb_board_timestamp_pin(int high) { pin_record('t', high); }
+
+void tb_board_infer_pin(int high)
+{
+#if EE_CFG_ENERGY_MODE
+    pin_record('i', high);
+#else
+    (void)high; /* performance builds keep the timed region free of pin traffic */
+#endif
+}

@@ -1,0 +1,138 @@
+"""The benchmarks on the emulated board: inputs over the real protocol, results vs LiteRT.
+
+For each model the firmware's ``m-results-[...]`` must be identical to what the reference port's
+post-processing gives on LiteRT's (builtin kernels, no delegates) output for the same input.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+from tests.firmware.conftest import require_tools
+from tinybench_gui.devices.transport import SerialLink
+from tinybench_gui.firmware.build import FirmwareImage
+from tinybench_gui.firmware.emulator import EmulatedBoard
+from tinybench_gui.firmware.results import format_results, preprocess
+from tinybench_gui.firmware.targets import BENCHMARKS, model_path, model_root
+
+INPUTS_PER_MODEL = 2
+CHUNK_BYTES = 31  # the MLCommons runner's db chunk size
+
+
+def _inputs(benchmark: str, count: int) -> list[bytes]:
+    bench = BENCHMARKS[benchmark]
+    rng = np.random.default_rng(8)
+    if bench.kind == "ad":
+        # Real windows of the DCASE sample shipped with the models (5 slices x 128 mel bins).
+        data = (model_root() / "ad01" / "normal_id_01_00000000_hist_librosa.bin").read_bytes()
+        return [data[i * 512 : i * 512 + 2560] for i in range(count)]
+    size = {"kws": 490, "ic": 3072, "vww": 27648}[bench.kind]
+    return [rng.integers(0, 256, size=size, dtype=np.uint8).tobytes() for _ in range(count)]
+
+
+def _expected(benchmark: str, raw: bytes) -> str:
+    bench = BENCHMARKS[benchmark]
+    it = Interpreter(
+        model_path=str(model_path(bench)),
+        experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+    )
+    it.allocate_tensors()
+    ind, outd = it.get_input_details()[0], it.get_output_details()[0]
+    in_scale, in_zp = ind["quantization"]
+    x = preprocess(bench.kind, raw, in_scale, in_zp)
+    it.set_tensor(ind["index"], x.reshape(ind["shape"]))
+    it.invoke()
+    out = it.get_tensor(outd["index"])
+    out_scale, out_zp = outd["quantization"]
+    floats = np.frombuffer(raw, dtype="<f4") if bench.kind == "ad" else None
+    return format_results(bench.kind, out, out_scale, out_zp, floats)
+
+
+def _load(link: SerialLink, raw: bytes) -> None:
+    reply = link.transact(f"db load {len(raw)}")
+    assert f"m-[Expecting {len(raw)} bytes]" in reply.lines
+    for start in range(0, len(raw), CHUNK_BYTES):
+        reply = link.transact("db " + raw[start : start + CHUNK_BYTES].hex())
+    assert "m-load-done" in reply.lines
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("benchmark", ["kws01", "ic01", "ad01", "vww01"])
+def test_results_identical_to_litert(
+    benchmark: str, firmware_image: Callable[..., FirmwareImage]
+) -> None:
+    require_tools("qemu-system-arm", "arm-none-eabi-gcc", "make")
+    image = firmware_image(benchmark, "mps2-an386")
+    with EmulatedBoard(image.path) as board:
+        link = SerialLink(board.url, 115200, line_timeout_s=30.0)
+        with link:
+            banner = link.read_until_ready("(boot)")
+            assert "m-timestamp-mode-performance" in banner
+            assert link.transact("profile").lines[1] == f"m-model-[{benchmark}]"
+            laps = []
+            for raw in _inputs(benchmark, INPUTS_PER_MODEL):
+                _load(link, raw)
+                reply = link.transact("infer 2 1")
+                results = [line for line in reply.lines if line.startswith("m-results-[")]
+                assert results == [_expected(benchmark, raw)]
+                laps_us = [re.fullmatch(r"m-lap-us-(\d+)", line) for line in reply.lines]
+                us = [int(m.group(1)) for m in laps_us if m is not None]
+                assert len(us) == 2
+                laps.append(us[1] - us[0])
+    # Virtual time counts instructions: the same model on the same board takes the same time
+    # whatever the input (no data-dependent branches in the kernels beyond clamping).
+    assert max(laps) - min(laps) <= max(laps) // 100
+
+
+@pytest.mark.qemu
+def test_energy_build_shows_pin_edges_in_board_time(
+    firmware_image: Callable[..., FirmwareImage],
+) -> None:
+    require_tools("qemu-system-arm", "arm-none-eabi-gcc", "make")
+    image = firmware_image("kws01", "mps2-an386", energy=True)
+    with EmulatedBoard(image.path) as board:
+        with SerialLink(board.url, 9600, line_timeout_s=30.0) as link:
+            banner = link.read_until_ready("(boot)")
+            assert banner[0] == "m-timestamp-mode-energy"
+            assert not any(line.startswith("m-lap-us-") for line in banner)
+            _load(link, bytes(490))
+            reply = link.transact("infer 3 0")
+            assert not any(line.startswith("m-lap-us-") for line in reply.lines)
+        # boot pulse (2 edges) + window start (2) + 3 inferences (6) + window end (2)
+        events = board.wait_pin_events(12, timeout_s=10)
+    assert [(e.pin, e.level) for e in events[:2]] == [("timestamp", 0), ("timestamp", 1)]
+    window = events[2:]
+    assert [(e.pin, e.level) for e in window] == [
+        ("timestamp", 0), ("timestamp", 1),
+        *[("inference", 1), ("inference", 0)] * 3,
+        ("timestamp", 0), ("timestamp", 1),
+    ]  # fmt: skip
+    ticks = [e.tick for e in window]
+    assert ticks == sorted(ticks)
+    hold_s = window[1].time_s - window[0].time_s
+    assert 0.001 <= hold_s < 0.0011  # TIMESTAMP_HOLD_US, in the board's time
+
+
+def test_pin_record_parsing() -> None:
+    from tinybench_gui.firmware.emulator import parse_pin_record
+
+    event = parse_pin_record("t0 17d7840", 25_000_000)
+    assert event is not None
+    assert (event.pin, event.level, event.tick) == ("timestamp", 0, 25_000_000)
+    assert event.time_s == 1.0
+    assert parse_pin_record("# tinybench-pins v1 tick_hz=25000000", 25_000_000) is None
+    with pytest.raises(ValueError, match="malformed"):
+        parse_pin_record("x1 12", 25_000_000)
+
+
+def test_emulator_reports_missing_image(tmp_path: Path) -> None:
+    from tinybench_gui.firmware.emulator import EmulatedBoard, EmulatorError
+
+    with pytest.raises(EmulatorError, match="build it first"):
+        EmulatedBoard(tmp_path / "none.elf").start()
