@@ -18,6 +18,7 @@ def dut(firmware_image: Callable[..., FirmwareImage]) -> Iterator[serial.Serial]
     image = firmware_image("kws01", "host")
     with HostBoard(image.path) as board:
         port = serial.serial_for_url(board.url, 115200, timeout=5)
+        board.boot()
         try:
             yield port
         finally:
@@ -62,6 +63,7 @@ MALFORMED = [
     ("infer 0", ["e-[Inference iterations must be >0]"]),
     ("infer -3 1", ["e-[Inference iterations must be >0]"]),
     ("infer 1 -1", ["e-[Inference warmup must be >=0]"]),
+    ("name\r\n", ["e-[Unknown command: name\r\n]"]),
 ]
 
 
