@@ -151,3 +151,38 @@ def test_failed_run_leaves_readable_file_marked_with_why(tmp_path: Path) -> None
         assert run.status.state.value == "failed"
         assert missing_port in run.status.reason
         assert b"run failed" in run.artifact("log.txt")
+
+
+def test_accuracy_run_records_every_file_and_the_hashes(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    synth = ["dataset", "synth", "--benchmark", "ic01", "--out", str(data), "--count", "4"]
+    assert main(synth) == 0
+    out = tmp_path / "acc.h5"
+    rc = main(
+        [
+            "run",
+            "--dut",
+            "sim",
+            "--benchmark",
+            "ic01",
+            "--mode",
+            "accuracy",
+            "--no-wire-time",
+            "--dataset",
+            str(data),
+            "--results-dir",
+            str(tmp_path / "r"),
+            "--out",
+            str(out),
+        ]
+    )
+    assert rc in (0, 3)
+    with load_run(out) as run:
+        acc = run.table("accuracy")
+        assert len(acc) == 4
+        assert all(len(r) == 10 for r in acc["results"])
+        assert (acc["predicted_class"] == [int(np.argmax(r)) for r in acc["results"]]).all()
+        assert set(acc["host_agrees"].tolist()) <= {0, 1}
+        assert [r.name for r in run.results] == ["top1"]
+        assert len(run.provenance["reference_model_sha256"]) == 64
+        assert len(run.provenance["dataset_manifest_sha256"]) == 64

@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from tinybench_gui.benchmarks.catalog import UnknownBenchmarkError, get_benchmark
+from tinybench_gui.benchmarks.datasets import DatasetError, load_dataset
 from tinybench_gui.runner.events import (
     DutIdentified,
     FileScored,
@@ -91,6 +93,7 @@ class RunRecorder:
         self.writer = RunWriter.create(path, prov, on_failure=on_failure, **writer_options)
         self.path = self.writer.path
         self.final_state: FileState | None = None
+        self._model = plan.benchmark or ""
 
     def __call__(self, event: RunEvent) -> None:
         """Runner subscriber."""
@@ -111,12 +114,13 @@ class RunRecorder:
                 )
             )
         elif isinstance(event, FileScored):
-            predicted = max(range(len(event.results)), key=event.results.__getitem__, default=-1)
-            w.add_accuracy_result(AccuracyRecord(event.file, event.label, predicted, event.results))
+            w.add_accuracy_result(self._accuracy_record(event))
         elif isinstance(event, DutIdentified):
             ident = event.identity
+            self._model = ident.model
             w.update_provenance(
                 {
+                    **self._benchmark_provenance(ident.model),
                     "dut_name": ident.name,
                     "dut_profile": ident.profile,
                     "dut_model": ident.model,
@@ -129,6 +133,35 @@ class RunRecorder:
             w.update_provenance({"started_at_unix_s": event.started_at_s})
         elif isinstance(event, RunFinished):
             self.finish(event.state, event.reason, event.summary)
+
+    def _accuracy_record(self, event: FileScored) -> AccuracyRecord:
+        results = tuple(event.results)
+        agrees = getattr(event, "agrees", None)
+        host = tuple(getattr(event, "host_results", ()))
+        if self._model == "ad01" or len(results) == 1:  # AD: one anomaly score per file
+            score = results[0] if results else float("nan")
+            return AccuracyRecord(event.file, event.label, -1, results, score, host, agrees)
+        predicted = max(range(len(results)), key=results.__getitem__, default=-1)
+        return AccuracyRecord(
+            event.file, event.label, predicted, results, host_results=host, host_agrees=agrees
+        )
+
+    def _benchmark_provenance(self, model: str) -> dict[str, Any]:
+        """Reference model hash and dataset manifest hash, when they can be known."""
+        out: dict[str, Any] = {}
+        try:
+            benchmark = get_benchmark(model)
+        except UnknownBenchmarkError:
+            return out
+        out["reference_model"] = benchmark.int8_model.key
+        out["reference_model_sha256"] = benchmark.int8_model.sha256
+        if self.plan.dataset_dir is not None:
+            try:
+                dataset = load_dataset(self.plan.dataset_dir, benchmark, self.plan.label_file)
+                out["dataset_manifest_sha256"] = dataset.manifest_sha256()
+            except (DatasetError, OSError) as exc:
+                out["dataset_manifest_sha256"] = f"unavailable: {exc}"
+        return out
 
     def finish(self, state: RunState, reason: str | None, summary: RunSummary | None) -> None:
         """Store results and artifacts, close the file with the run's status."""

@@ -134,6 +134,8 @@ ACCURACY_DTYPE: Final = np.dtype(
         ("correct", "?"),
         ("score", "<f8"),
         ("results", h5py.vlen_dtype(np.dtype("<f4"))),
+        ("host_results", h5py.vlen_dtype(np.dtype("<f4"))),
+        ("host_agrees", "i1"),
     ]
 )
 TRANSCRIPT_DTYPE: Final = np.dtype(

@@ -122,8 +122,10 @@ class InferenceRecord:
 class AccuracyRecord:
     """The DUT's answer for one input file.
 
-    ``true_class``/``predicted_class`` are -1 when they do not apply (AD);
-    ``score`` is the AD anomaly score (NaN for classifiers).
+    ``true_class``/``predicted_class`` are -1 when they do not apply (AD's
+    predicted class); ``score`` is the AD anomaly score (NaN for classifiers).
+    ``host_results`` is the host reference model's output for the same input and
+    ``host_agrees`` whether the DUT's answer matches it (None: not checked).
     """
 
     file: str
@@ -131,6 +133,8 @@ class AccuracyRecord:
     predicted_class: int
     results: Sequence[float] = field(default=())
     score: float = float("nan")
+    host_results: Sequence[float] = field(default=())
+    host_agrees: bool | None = None
 
     @property
     def correct(self) -> bool:

@@ -155,6 +155,8 @@ def accuracy_row(r: AccuracyRecord) -> npt.NDArray[Any]:
     arr["correct"] = r.correct
     arr["score"] = r.score
     arr["results"][0] = np.asarray(r.results, np.float32)
+    arr["host_results"][0] = np.asarray(r.host_results, np.float32)
+    arr["host_agrees"] = -1 if r.host_agrees is None else int(r.host_agrees)
     return arr
 
 
