@@ -261,9 +261,14 @@ class SimDut:
 
         t = now
         yield TimedLine(t, f"m-warmup-start-{warmups}")
+        # The reference prints with a blocking th_printf: the firmware goes on only once
+        # a line is on the wire (when served with wire time, the next line is asked for
+        # after the previous one was sent), so the timed region starts after the lines.
+        t = max(t, self.clock.now_s())
         t = self._run_inferences(t, warmups)
         yield TimedLine(t, "m-warmup-done")
         yield TimedLine(t, f"m-infer-start-{iterations}")
+        t = max(t, self.clock.now_s())
         lines = self._timestamp(t)
         yield from lines
         t = max(t, self.clock.now_s())
