@@ -101,18 +101,7 @@ class RunRecorder:
         if isinstance(event, LogLine):
             w.add_transcript(event.entry)
         elif isinstance(event, WindowFinished):
-            r = event.window
-            w.add_window(
-                TimedWindow(
-                    window=r.index,
-                    iterations=r.iterations,
-                    runtime_s=r.runtime_s,
-                    energy_j=float("nan") if r.energy_j is None else r.energy_j,
-                    power_w=float("nan") if r.power_w is None else r.power_w,
-                    valid=r.runtime_s >= self.plan.min_window_s,
-                    note=r.input_name,
-                )
-            )
+            w.add_window(self._window(event))
         elif isinstance(event, FileScored):
             w.add_accuracy_result(self._accuracy_record(event))
         elif isinstance(event, DutIdentified):
@@ -133,6 +122,23 @@ class RunRecorder:
             w.update_provenance({"started_at_unix_s": event.started_at_s})
         elif isinstance(event, RunFinished):
             self.finish(event.state, event.reason, event.summary)
+
+    def _window(self, event: WindowFinished) -> TimedWindow:
+        r = event.window
+        # Energy windows carry their edge sample indices and any problem in ``extra``.
+        problem = r.extra.get("problem")
+        note = r.input_name + (f"; {problem}" if problem else "")
+        return TimedWindow(
+            window=r.index,
+            iterations=r.iterations,
+            runtime_s=r.runtime_s,
+            start_sample=int(r.extra.get("start_sample", -1)),
+            stop_sample=int(r.extra.get("stop_sample", -1)),
+            energy_j=float("nan") if r.energy_j is None else r.energy_j,
+            power_w=float("nan") if r.power_w is None else r.power_w,
+            valid=r.runtime_s >= self.plan.min_window_s and not problem,
+            note=note,
+        )
 
     def _accuracy_record(self, event: FileScored) -> AccuracyRecord:
         results = tuple(event.results)
