@@ -91,3 +91,57 @@ def serial_dut_resources(url: str, baud_rate: int, *, line_timeout_s: float = 5.
         open_dut=serial_dut_opener(url, baud_rate, line_timeout_s=line_timeout_s),
         provenance={"dut": {"url": url, "baud_rate": baud_rate, "simulated": False}},
     )
+
+
+# -- energy mode ------------------------------------------------------------------------------
+def energy_monitor_from_spec(spec: str) -> Any:
+    """A real monitor driver from ``lpm01a:URL``, ``ppk2:URL`` or ``js220[:SERIAL]`` / ``js110``."""
+    from tinybench_gui.devices.energy.joulescope import JoulescopeDriver
+    from tinybench_gui.devices.energy.lpm01a import Lpm01aDriver
+    from tinybench_gui.devices.energy.ppk2 import Ppk2Driver
+
+    kind, _, where = spec.partition(":")
+    kind = kind.lower()
+    if kind == "lpm01a" and where:
+        return Lpm01aDriver(where)
+    if kind == "ppk2" and where:
+        return Ppk2Driver(where)
+    if kind in ("js220", "js110"):
+        return JoulescopeDriver(where or None)
+    raise ValueError(
+        f"unknown energy monitor {spec!r}: use lpm01a:PORT, ppk2:PORT or js220[:SERIAL]"
+    )
+
+
+def energy_resources(
+    io_board_url: str,
+    monitor: Any,
+    *,
+    io_board_kind: str = "stm32h573i-dk",
+    line_timeout_s: float = 5.0,
+    provenance: dict[str, Any] | None = None,
+) -> RunResources:
+    """An energy run: the DUT behind an interface board, measured by ``monitor``."""
+    from tinybench_gui.devices.io_board import IoBoardKind, io_board_opener
+
+    kind: IoBoardKind = "arduino" if io_board_kind == "arduino" else "stm32h573i-dk"
+    return RunResources(
+        open_dut=io_board_opener(kind, io_board_url, line_timeout_s=line_timeout_s),
+        devices={"energy_monitor": monitor},
+        provenance={
+            "io_board": {"url": io_board_url, "kind": kind},
+            "energy_monitor": {"port": monitor.port, "model": monitor.capabilities.model},
+            **(provenance or {}),
+        },
+    )
+
+
+def simulated_energy_resources(bench: Any, *, line_timeout_s: float = 5.0) -> RunResources:
+    """Energy resources on a ``SimBench``: real drivers on the simulators' ports."""
+    return energy_resources(
+        bench.io_board_url,
+        bench.monitor_driver(),
+        io_board_kind=bench.io_board.kind,
+        line_timeout_s=line_timeout_s,
+        provenance={"sim": bench.description()},
+    )

@@ -17,7 +17,7 @@ from tinybench_gui.streams.ring_buffer import SampleRing
 
 
 def make(world: SimWorld) -> tuple[FakeJoulescopeDriver, JoulescopeDriver]:
-    fake = FakeJoulescopeDriver(world)
+    fake = FakeJoulescopeDriver(world, lag_s=0.05)
     return fake, JoulescopeDriver("000415", driver_factory=lambda: fake, stall_timeout_s=0.5)
 
 
@@ -49,8 +49,8 @@ def test_window_energy_and_per_inference_figures() -> None:
     )
     assert len(figs) == 10
     truths = world.truth_inferences()
-    for fig, (_, _, energy) in zip(figs, truths, strict=True):
-        assert fig.duration_s == pytest.approx(0.03, abs=2e-6)
+    for fig, (t0, t1, energy) in zip(figs, truths, strict=True):
+        assert fig.duration_s == pytest.approx(t1 - t0, abs=2e-6)
         assert fig.energy_j == pytest.approx(energy, rel=1e-2)
     assert acq.counts().dropped_samples == 0
     view = acq.ring.latest(1000)

@@ -40,7 +40,7 @@ SETUP = [
 @pytest.fixture
 def bench() -> Iterator[tuple[SimWorld, SimLpm01a, Lpm01aDriver]]:
     world = SimWorld(seed=3)
-    sim = SimLpm01a(world)
+    sim = SimLpm01a(world, lag_s=0.05)
     driver = Lpm01aDriver(sim.path, stall_timeout_s=0.5)
     yield world, sim, driver
     driver.close()

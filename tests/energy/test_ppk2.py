@@ -20,7 +20,7 @@ from tinybench_gui.streams.ring_buffer import SampleRing
 @pytest.fixture
 def bench() -> Iterator[tuple[SimWorld, SimPpk2, Ppk2Driver]]:
     world = SimWorld(seed=7)
-    sim = SimPpk2(world)
+    sim = SimPpk2(world, lag_s=0.05)
     driver = Ppk2Driver(sim.path, stall_timeout_s=0.5)
     yield world, sim, driver
     driver.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import signal
 import sys
 from pathlib import Path
@@ -35,7 +36,9 @@ def register(sub: Any) -> None:
         ),
     )
     p.add_argument(
-        "--dut", required=True, metavar="URL|sim", help="serial port, pyserial URL, or 'sim'"
+        "--dut",
+        metavar="URL|sim",
+        help="serial port, pyserial URL, or 'sim' (energy mode: the DUT is behind --io-board)",
     )
     p.add_argument("--mode", choices=[m.value for m in Mode], default="performance")
     p.add_argument(
@@ -110,6 +113,30 @@ def register(sub: Any) -> None:
         action="store_true",
         help="accuracy mode: skip the host reference check (LiteRT int8 on every input)",
     )
+    energy = p.add_argument_group("energy mode (--mode energy)")
+    energy.add_argument(
+        "--io-board",
+        metavar="URL",
+        help="interface board port (the DUT is reached through it in energy mode)",
+    )
+    energy.add_argument(
+        "--io-board-kind",
+        choices=["stm32h573i-dk", "arduino"],
+        default="stm32h573i-dk",
+        help="interface board type (default: the MLPerf Tiny STM32H573I-DK board)",
+    )
+    energy.add_argument(
+        "--monitor",
+        metavar="SPEC",
+        help="energy monitor: lpm01a:PORT, ppk2:PORT or js220[:SERIAL]; with --sim: "
+        "lpm01a, ppk2 or js220 (default ppk2)",
+    )
+    energy.add_argument(
+        "--supply-v", type=float, default=1.8, help="DUT supply set-point in V (default 1.8)"
+    )
+    energy.add_argument(
+        "--sim", action="store_true", help="the whole energy bench simulated (DUT, board, monitor)"
+    )
     sim = p.add_argument_group("simulated bench (--dut sim)")
     sim.add_argument(
         "--realtime",
@@ -170,6 +197,47 @@ def _accuracy_preflight(args: argparse.Namespace) -> str | None:
     return None
 
 
+def _energy_resources(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The simulated energy bench (``--sim`` or ``--dut sim``) or the real devices."""
+    from tinybench_gui.bench import (
+        energy_monitor_from_spec,
+        energy_resources,
+        simulated_energy_resources,
+    )
+
+    if args.sim or args.dut == "sim":
+        from tinybench_gui.devices.sim.sim_bench import SimBench
+
+        bench = SimBench(
+            args.monitor or "ppk2",
+            benchmark=args.benchmark or "ad01",
+            profile=args.board_profile,
+            realtime=args.realtime,
+            io_board=args.io_board_kind,
+            seed=args.seed or 1,
+        )
+        print(
+            f"Simulated energy bench: {bench.monitor_kind} on {bench.monitor_url}, "
+            f"interface board on {bench.io_board_url}, DUT on {bench.dut_server.url}",
+            file=sys.stderr,
+        )
+        return bench, simulated_energy_resources(bench, line_timeout_s=args.line_timeout_s)
+    if not args.io_board or not args.monitor:
+        raise ValueError(
+            "energy mode needs --io-board PORT and --monitor lpm01a:PORT|ppk2:PORT|js220[:SERIAL] "
+            "(or --sim for the simulated bench)"
+        )
+    monitor = energy_monitor_from_spec(args.monitor)
+    resources = energy_resources(
+        args.io_board,
+        monitor,
+        io_board_kind=args.io_board_kind,
+        line_timeout_s=args.line_timeout_s,
+        provenance={"dut": {"behind_io_board": True, "url": args.dut}},
+    )
+    return None, resources
+
+
 def run(args: argparse.Namespace) -> int:
     """Handler of ``tinybench run``."""
     from tinybench_gui.bench import serial_dut_resources, simulated_bench
@@ -200,9 +268,21 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         options={"host_check": "off"} if args.no_host_check else {},
     )
-    bench = None
+    bench: Any = None
     resources: RunResources
-    if args.dut == "sim":
+    if mode == Mode.ENERGY:
+        plan = dataclasses.replace(
+            plan, options={**plan.options, "supply_voltage_v": str(args.supply_v)}
+        )
+        try:
+            bench, resources = _energy_resources(args)
+        except (OSError, ValueError, KeyError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+    elif args.dut is None:
+        print("error: --dut is required (a port, a pyserial URL or 'sim')", file=sys.stderr)
+        return EXIT_FAILED
+    elif args.dut == "sim":
         try:
             bench = simulated_bench(
                 args.benchmark or "kws01",
@@ -219,7 +299,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         baud = args.baud
         if baud is None and args.benchmark:
-            baud = get_benchmark(args.benchmark).baud_rates[mode.value]
+            rates = {str(k): v for k, v in get_benchmark(args.benchmark).baud_rates.items()}
+            baud = rates[mode.value]
         baud = baud or 115200
         resources = serial_dut_resources(args.dut, baud, line_timeout_s=args.line_timeout_s)
 

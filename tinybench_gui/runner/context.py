@@ -65,6 +65,8 @@ class RunContext:
         self.wire_tx_bytes = 0  # bytes sent to the DUT, terminators included
         self.wire_rx_bytes = 0  # bytes received from the DUT, CR LF included
         self.transcript_filter: Callable[[TranscriptEntry], bool] | None = None
+        # Mode-specific state shared by a mode's preparation and its procedure.
+        self.extras: dict[str, Any] = {}
 
     # -- reporting ---------------------------------------------------------------------
     def emit(self, event: RunEvent) -> None:

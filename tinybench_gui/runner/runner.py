@@ -45,7 +45,7 @@ from tinybench_gui.runner.context import (
     RunResources,
 )
 from tinybench_gui.runner.events import DutIdentified, RunEvent, RunFinished, RunStarted
-from tinybench_gui.runner.modes import procedure_for
+from tinybench_gui.runner.modes import PREPARATIONS, procedure_for
 from tinybench_gui.runner.plan import RunPlan
 from tinybench_gui.runner.results import RunSummary
 from tinybench_gui.runner.state import RunnerStatus, RunState
@@ -156,9 +156,13 @@ class Runner:
         self._emit(RunStarted(plan, started_s))
         ctx.set_state(RunState.PREPARING, "opening the DUT")
         channel: CommandChannel | None = None
+        teardown: Callable[[], None] | None = None
         state, reason = RunState.DONE, None
         try:
             channel = resources.open_dut(ctx.on_transcript)
+            prepare = PREPARATIONS.get(plan.mode)
+            if prepare is not None:
+                teardown = prepare(ctx, channel)
             ctx.dut = DutClient(channel)
             identity = ctx.dut.identify()
             ctx.identity = identity
@@ -180,6 +184,11 @@ class Runner:
             logger.exception("run failed unexpectedly")
             state, reason = RunState.FAILED, f"internal error: {type(exc).__name__}: {exc}"
         finally:
+            if teardown is not None:
+                try:
+                    teardown()
+                except Exception:  # the files must still be written
+                    logger.exception("mode teardown failed")
             if channel is not None:
                 channel.close()
         if reason:

@@ -36,7 +36,7 @@ class FakeJoulescopeDriver:
         world: SimWorld,
         *,
         serial: str = "000415",
-        lag_s: float = 0.05,
+        lag_s: float = 0.3,
         voltage_noise_v: float = 0.0005,
     ) -> None:
         self.world = world

@@ -70,7 +70,7 @@ def format_bin(value: float) -> bytes:
 class SimLpm01a:
     """An LPM01A on a pty, sampling ``world``'s rail and its D7 (timestamp pin)."""
 
-    def __init__(self, world: SimWorld, *, firmware: str = "1.0.6", lag_s: float = 0.05) -> None:
+    def __init__(self, world: SimWorld, *, firmware: str = "1.0.6", lag_s: float = 0.3) -> None:
         self.world = world
         self.firmware = firmware
         self.lag_s = lag_s
@@ -93,6 +93,9 @@ class SimLpm01a:
         self._garble = b""
         self._suppress = 0
         self._extra = False
+        self._bounce = False
+        # Paced: never lose samples, send as fast as the host reads (a skipping clock).
+        self.paced = False
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sim-lpm01a", daemon=True)
@@ -121,8 +124,12 @@ class SimLpm01a:
         self._suppress += count
 
     def extra_event(self) -> None:
-        """Report one spurious D7 event (an extra edge)."""
+        """Report one spurious D7 event now (an extra edge)."""
         self._extra = True
+
+    def bounce_next_event(self) -> None:
+        """Report the next D7 edge twice (a bouncing or ringing timestamp wire)."""
+        self._bounce = True
 
     # -- device --------------------------------------------------------------------------------
     def _say(self, text: str) -> None:
@@ -144,8 +151,9 @@ class SimLpm01a:
                 for raw in lines:
                     self._command(raw.decode("ascii", errors="replace").strip("\r\x00 "))
             if self.acquiring:
-                self._stream()
-                self._stop.wait(_TICK_S / 2)
+                behind = self._stream()
+                if not behind:
+                    self._stop.wait(_TICK_S / 2)
             self.pty.flush()
 
     def _command(self, text: str) -> None:
@@ -241,12 +249,18 @@ class SimLpm01a:
             "PowerShield > Acquisition completed\r\n"
         )
 
-    def _stream(self) -> None:
+    def _stream(self) -> bool:
+        """Send the samples due; True if more are due than were sent (paced mode)."""
         rate = float(self.freq_hz)
         due = int((self.world.clock() - self.lag_s - self.start_time_s) * rate)
         n = due - self._produced
         if n <= 0 or self._stalled:
-            return
+            return False
+        if self.paced:
+            self.pty.flush()
+            n = min(n, (self.pty.max_backlog - self.pty.backlog) // 16, 20_000)
+            if n <= 0:
+                return True
         t0 = self.start_time_s + self._produced / rate
         current, pins = self.world.sample(t0, n, rate)
         values = (
@@ -265,6 +279,9 @@ class SimLpm01a:
                     self._suppress -= 1
                 else:
                     out += self._event_line()
+                    if self._bounce:
+                        self._bounce = False
+                        out += self._event_line()
             if self._extra and events_on:
                 self._extra = False
                 out += self._event_line()
@@ -282,6 +299,7 @@ class SimLpm01a:
         if self._garble:
             out, self._garble = bytearray(self._garble) + out, b""
         self.pty.write(bytes(out))
+        return self._produced < due
 
     def _event_line(self) -> bytes:
         line = f"event {self._event_count:02d} ris\r\n".encode("ascii")

@@ -65,7 +65,7 @@ def encode_samples(
 class SimPpk2:
     """A PPK2 on a pty, sampling ``world``."""
 
-    def __init__(self, world: SimWorld, *, lag_s: float = 0.05) -> None:
+    def __init__(self, world: SimWorld, *, lag_s: float = 0.3) -> None:
         self.world = world
         self.lag_s = lag_s
         self.pty = PtyEndpoint(max_backlog=400_000)
@@ -78,6 +78,8 @@ class SimPpk2:
         self._skip = 0
         self._inject = b""
         self.lost_samples = 0
+        # Paced: never lose samples, send as fast as the host reads (a skipping clock).
+        self.paced = False
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sim-ppk2", daemon=True)
@@ -109,8 +111,9 @@ class SimPpk2:
             if data:
                 pending = self._commands(pending + data)
             if self.streaming:
-                self._stream()
-                self._stop.wait(_TICK_S / 2)
+                behind = self._stream()
+                if not behind:
+                    self._stop.wait(_TICK_S / 2)
             self.pty.flush()
 
     def _commands(self, data: bytes) -> bytes:
@@ -144,12 +147,18 @@ class SimPpk2:
                 self.pty.discard_backlog()
         return b""
 
-    def _stream(self) -> None:
+    def _stream(self) -> bool:
+        """Send the samples due; True if more are due than were sent (paced mode)."""
         with self._lock:
             due = int((self.world.clock() - self.lag_s - self.start_time_s) * SAMPLE_RATE_HZ)
             n = due - self._produced
             if n <= 0 or self._stalled:
-                return
+                return False
+            if self.paced:
+                self.pty.flush()
+                n = min(n, (self.pty.max_backlog - self.pty.backlog) // 4, 50_000)
+                if n <= 0:
+                    return True
             t0 = self.start_time_s + self._produced / SAMPLE_RATE_HZ
             current, pins = self.world.sample(t0, n, SAMPLE_RATE_HZ)
             self._produced += n
@@ -169,6 +178,7 @@ class SimPpk2:
                 # Host not reading: the instrument's buffer overflows and samples are lost.
                 self._counter += len(current[keep])
                 self.lost_samples += len(current[keep])
+            return self._produced < due
 
     def close(self) -> None:
         """Stop the simulator and close the pty."""

@@ -171,6 +171,10 @@ class SimWorld:
         self._rng = np.random.default_rng(seed)
         self.supply_voltage_v = 1.8
         self.powered = False
+        self.drive_inference_pin = True  # our firmware's optional second pin
+        # The pin drops between back-to-back inferences for the loop overhead (th_post,
+        # th_pre), so each inference has its own rising and falling edge.
+        self.inference_pin_gap_s = 50e-6
         self._power_listeners: list[Callable[[bool], None]] = []
         self.pulses: list[TruthPulse] = []
         self.inferences: list[tuple[float, float]] = []
@@ -208,7 +212,8 @@ class SimWorld:
         """One timed inference ran from ``t0_s`` to ``t1_s`` (per-layer current shape)."""
         with self._lock:
             self.inferences.append((t0_s, t1_s))
-            self._inference.add_pulse(t0_s, t1_s)
+            if self.drive_inference_pin:
+                self._inference.add_pulse(t0_s, self._pin_end(t0_s, t1_s))
             t = t0_s
             span = t1_s - t0_s
             total = sum(f for f, _ in self.model.layer_profile)
@@ -218,6 +223,9 @@ class SimWorld:
                 self._rail.add(t, extra)
                 self._rail.add(t_next, -extra)
                 t = t_next
+
+    def _pin_end(self, t0_s: float, t1_s: float) -> float:
+        return t1_s - min(self.inference_pin_gap_s, 0.1 * (t1_s - t0_s))
 
     def uart(self, t0_s: float, t1_s: float) -> None:
         """UART activity (the DUT sending or receiving) from ``t0_s`` to ``t1_s``."""
@@ -277,5 +285,6 @@ class SimWorld:
         return windows
 
     def truth_inferences(self) -> list[tuple[float, float, float]]:
-        """Every inference as ``(t0_s, t1_s, energy_j)``."""
-        return [(t0, t1, self.energy_between(t0, t1)) for t0, t1 in self.inferences]
+        """Every inference as ``(t0_s, t1_s, energy_j)`` over the time its pin is high."""
+        spans = [(t0, self._pin_end(t0, t1)) for t0, t1 in self.inferences]
+        return [(t0, t1, self.energy_between(t0, t1)) for t0, t1 in spans]
