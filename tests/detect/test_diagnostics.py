@@ -6,14 +6,18 @@ import threading
 
 import pytest
 
-from tests.detect.fakes import DutBehaviour, FakeDut, SilentPort
+from tests.detect.fakes import DutBehaviour, FakeComports, FakeDut, SilentPort, stlink_v21_port
 from tinybench_gui.devices.diagnostics import (
     baud_sweep,
+    check_stream_edges,
     check_timestamp_pulses,
     expected_pulses,
     name_burst_test,
     time_to_ready,
 )
+from tinybench_gui.devices.diagnostics_job import start_diagnostics
+from tinybench_gui.devices.discovery import DetectOptions, detect
+from tinybench_gui.streams.edges import Edge
 
 
 def test_burst_passes_on_a_buffered_dut() -> None:
@@ -122,3 +126,41 @@ def test_rising_polarity_and_coarse_resolution() -> None:
     report = check_timestamp_pulses(edges, active="rising", expected_count=2, resolution_s=1e-3)
     assert report.count == 2
     assert any("resolution" in p for p in report.problems)
+
+
+def test_stream_edges_from_an_energy_monitor() -> None:
+    # LPM01A-like 1 kHz stream: pulses 2 samples wide on line 7, noise on line 3 ignored.
+    edges = []
+    for start in (100, 1100, 11100):
+        edges += [Edge(7, start, False), Edge(7, start + 2, True), Edge(3, start + 1, True)]
+    report = check_stream_edges(edges, 1000.0, line=7, expected_count=3)
+    assert report.verdict == "pass"
+    assert report.starts_s == pytest.approx((0.1, 1.1, 11.1))
+    assert report.min_width_s == pytest.approx(0.002)
+    report = check_stream_edges(edges, 1000.0, expected_count=3)  # all lines: line 3 confuses it
+    assert report.verdict == "fail"
+
+
+def test_diagnostics_job_on_a_dut_and_on_silence(tmp_path) -> None:
+    with FakeDut() as dut:
+        (device,) = detect(
+            comports=FakeComports(stlink_v21_port(dut.path, "0776FFFF")),
+            registry_folder=tmp_path,
+            options=DetectOptions(probe=False, include_usb_only=False),
+        )
+        reports: list[object] = []
+        job = start_diagnostics(device, burst=5, on_report=reports.append)
+        assert job.wait(10)
+    kinds = [type(r).__name__ for r in reports]
+    assert kinds == ["ProbeResult", "BurstReport"]
+    assert reports[1].verdict == "pass"
+    with SilentPort() as silent:
+        (device,) = detect(
+            comports=FakeComports(stlink_v21_port(silent.path, "0776EEEE")),
+            registry_folder=tmp_path,
+            options=DetectOptions(probe=False, include_usb_only=False),
+        )
+        job = start_diagnostics(device, line_timeout_s=0.2)
+        assert job.wait(30)
+    assert [type(r).__name__ for r in job.reports] == ["ProbeResult", "SweepReport"]
+    assert job.reports[1].verdict == "fail"

@@ -23,6 +23,7 @@ from typing import Literal
 from tinybench_gui.devices.transport import LinkError, LinkTimeoutError, SerialLink
 from tinybench_gui.protocol.framing import READY_LINE
 from tinybench_gui.protocol.replies import NameReply, TimestampModeReply, parse_reply
+from tinybench_gui.streams.edges import Edge as StreamEdge
 
 EMON_BOOT_LIMIT_S = 5.0  # the EnergyRunner waits this long for m-ready after power-on
 MIN_PULSE_WIDTH_S = 1e-6  # EEMBC: the timestamp pin is held low at least 1 µs
@@ -332,4 +333,32 @@ def check_timestamp_pulses(
         starts_s=tuple(starts),
         verdict=verdict,
         problems=tuple(problems),
+    )
+
+
+def check_stream_edges(
+    edges: Iterable[StreamEdge],
+    sample_rate_hz: float,
+    *,
+    line: int | None = None,
+    active: Edge = "falling",
+    expected_count: int | None = None,
+    min_width_s: float = MIN_PULSE_WIDTH_S,
+) -> PulseReport:
+    """``check_timestamp_pulses`` over an energy monitor's edges (``streams.edges.Edge``).
+
+    Sample indices become seconds at ``sample_rate_hz``, which is also the resolution:
+    at the LPM01A's 1 kHz a 2 ms pulse is counted but its width is only known to 1 ms.
+    """
+    converted: list[tuple[float, Edge]] = [
+        (e.sample_index / sample_rate_hz, "rising" if e.rising else "falling")
+        for e in edges
+        if line is None or e.line == line
+    ]
+    return check_timestamp_pulses(
+        converted,
+        active=active,
+        expected_count=expected_count,
+        min_width_s=min_width_s,
+        resolution_s=1.0 / sample_rate_hz,
     )
