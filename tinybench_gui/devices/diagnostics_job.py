@@ -92,4 +92,3 @@ def start_diagnostics(
 
     threading.Thread(target=run, name=f"diagnostics {device.port.url}", daemon=True).start()
     return job
-
