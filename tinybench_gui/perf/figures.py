@@ -47,4 +47,5 @@ FIGURE_MODULES: tuple[str, ...] = (
     "tinybench_gui.perf.download",
     "tinybench_gui.perf.storage_figures",
     "tinybench_gui.perf.accuracy",
+    "tinybench_gui.perf.energy",
 )
