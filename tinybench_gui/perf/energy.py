@@ -22,11 +22,14 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from tinybench_gui.perf.figures import FigureFunction, FigureRow
+
+if TYPE_CHECKING:
+    from tinybench_gui.devices.sim.sim_bench import MonitorKind
 
 TARGET_REL_ERROR = 1e-3
 INGEST_BASELINE_HZ = 2_000_000.0
@@ -34,7 +37,7 @@ _MESSAGE_SAMPLES = 20_000
 
 
 def window_errors(
-    monitor: str, *, windows: int, min_window_s: float, benchmark: str = "kws01"
+    monitor: MonitorKind, *, windows: int, min_window_s: float, benchmark: str = "kws01"
 ) -> tuple[list[float], list[str]]:
     """Relative errors of each window's energy against the world's, and the run's errors."""
     from tinybench_gui.bench import simulated_energy_resources
@@ -49,7 +52,7 @@ def window_errors(
             benchmark=benchmark,
             profile="fast-m7",
             realtime=False,
-            wire_time=False,  # type: ignore[arg-type]
+            wire_time=False,
         ) as bench,
     ):
         plan = RunPlan(Mode.ENERGY, Path(tmp), windows=windows, min_window_s=min_window_s)
@@ -67,7 +70,12 @@ def energy_accuracy(quick: bool) -> list[FigureRow]:
     """Max relative error of window energy per simulated instrument."""
     windows, min_window_s = (2, 1.0) if quick else (5, 10.0)
     rows = []
-    for monitor, rate in (("js220", "1 MS/s"), ("ppk2", "100 kS/s"), ("lpm01a", "1 kHz")):
+    instruments: tuple[tuple[MonitorKind, str], ...] = (
+        ("js220", "1 MS/s"),
+        ("ppk2", "100 kS/s"),
+        ("lpm01a", "1 kHz"),
+    )
+    for monitor, rate in instruments:
         errors, run_errors = window_errors(monitor, windows=windows, min_window_s=min_window_s)
         worst = max(errors) if errors else float("nan")
         note = f"{len(errors)} windows of >= {min_window_s:g} s against the exact integral"
@@ -129,7 +137,7 @@ class _FeedDriver:
 def _payloads(rate_hz: float) -> list[dict[str, np.ndarray]]:
     """One second of messages: a noisy current, 1.8 V, a 1 kHz-ish pulse pattern."""
     rng = np.random.default_rng(3)
-    messages = []
+    messages: list[dict[str, np.ndarray]] = []
     for k in range(max(1, int(rate_hz) // _MESSAGE_SAMPLES)):
         current = (0.004 + 0.0005 * rng.standard_normal(_MESSAGE_SAMPLES)).astype(np.float32)
         voltage = np.full(_MESSAGE_SAMPLES, 1.8, np.float32)
