@@ -401,7 +401,8 @@ class RunWriter:
             self._start_error = exc
             self._ready.set()
             return
-        self._f = f
+        self._f: h5py.File | None = f
+        self._artifacts: dict[str, str | bytes] = {}
         self._channels: dict[str, _Channel] = {}
         self._tables = {name: f[layout.GROUP_TABLES][name] for name in layout.TABLES}
         self._results = f[layout.DATASET_RESULTS]
@@ -456,6 +457,13 @@ class RunWriter:
                     ev.set()
 
     def _guarded(self, fn: Callable[..., None], *args: Any) -> None:
+        if self._f is None:  # lost after an error: count samples as dropped, write nothing
+            item = args[0] if args else None
+            if isinstance(item, tuple) and item and item[0] == "samples":
+                self._release_backlog(item[2])
+                with self._lock:
+                    self._dropped_samples += len(next(iter(item[1].channels.values()), ()))
+            return
         try:
             fn(*args)
         except Exception as exc:
@@ -493,7 +501,8 @@ class RunWriter:
         elif kind == "results":
             append_rows(self._results, item[1])
         elif kind == "artifact":
-            self._restructure(lambda f: self._write_artifact(f, item[1], item[2]))
+            # Written when the file is closed: one structural change instead of one each.
+            self._artifacts[item[1]] = item[2]
         elif kind == "provenance":
             self._provenance.update(item[1])
             self._restructure(
@@ -515,18 +524,33 @@ class RunWriter:
             ds = group.create_dataset(name, data=np.frombuffer(content, np.uint8))
             ds.attrs[layout.ATTR_ENCODING] = "binary"
 
+    def _open_append(self) -> h5py.File:
+        # locking=False: a live SWMR reader in another process holds a shared lock that
+        # would otherwise make this reopen fail (and a look at the file end the run).
+        return h5py.File(self.path, "a", libver=layout.LIBVER, locking=False)
+
     def _restructure(self, change: Callable[[h5py.File], None]) -> None:
         """Apply a structural change outside SWMR mode, then re-enter SWMR."""
-        self._f.flush()
-        self._f.close()
-        self._f = h5py.File(self.path, "a", libver=layout.LIBVER)
-        change(self._f)
-        self._f.swmr_mode = True
-        self._tables = {name: self._f[layout.GROUP_TABLES][name] for name in layout.TABLES}
-        self._results = self._f[layout.DATASET_RESULTS]
-        self._heartbeat = self._f[layout.DATASET_HEARTBEAT]
-        for ch in self._channels.values():
-            ch.reattach(self._f)
+        f = self._file()
+        f.flush()
+        f.close()
+        self._f = None
+        f = self._open_append()
+        self._f = f
+        try:
+            change(f)
+        finally:
+            f.swmr_mode = True
+            self._tables = {name: f[layout.GROUP_TABLES][name] for name in layout.TABLES}
+            self._results = f[layout.DATASET_RESULTS]
+            self._heartbeat = f[layout.DATASET_HEARTBEAT]
+            for ch in self._channels.values():
+                ch.reattach(f)
+
+    def _file(self) -> h5py.File:
+        if self._f is None:
+            raise RuntimeError("the run file is not open (an earlier error closed it)")
+        return self._f
 
     def _write_samples(self, s: Samples) -> None:
         new = {name: arr for name, arr in s.channels.items() if name not in self._channels}
@@ -540,7 +564,7 @@ class RunWriter:
 
             self._restructure(add_channels)
             for name in new:
-                self._channels[name] = _Channel(self._f, name)
+                self._channels[name] = _Channel(self._file(), name)
         gap_rows: list[npt.NDArray[Any]] = []
         for name, arr in s.channels.items():
             ch = self._channels[name]
@@ -573,7 +597,7 @@ class RunWriter:
 
     def _flush(self) -> None:
         self._heartbeat[0] = time.time()
-        self._f.flush()
+        self._file().flush()
         with self._lock:
             self._flushes += 1
             self._last_flush = time.time()
@@ -599,15 +623,25 @@ class RunWriter:
             failed = state == layout.RunState.FAILED
             reason = f"{reason}; {failure}" if reason and failed else failure
             state = layout.RunState.FAILED
+        if self._f is not None:
+            try:
+                self._flush()
+            except Exception as exc:
+                _log.error("last flush of %s failed: %s", self.path, exc)
+            try:
+                self._f.close()
+            except Exception as exc:
+                _log.error("closing %s failed: %s", self.path, exc)
+            self._f = None
         try:
-            self._flush()
-            self._f.close()
-            with h5py.File(self.path, "a", libver=layout.LIBVER) as f:
+            with self._open_append() as f:
+                for name, content in self._artifacts.items():
+                    self._write_artifact(f, name, content)
                 f.attrs[layout.ATTR_STATUS] = state.value
                 f.attrs[layout.ATTR_STATUS_REASON] = reason
                 f.attrs[layout.ATTR_FINISHED_UTC] = utc_now()
         except Exception as exc:
-            _log.exception("closing run file %s failed", self.path)
+            _log.error("recording the status of %s failed: %s", self.path, exc)
             state = layout.RunState.FAILED
             self._fail(f"closing {self.path.name} failed: {exc}")
         self._final_state = state
