@@ -36,7 +36,7 @@ from tinybench_gui.devices.transport import LinkError
 from tinybench_gui.protocol.replies import InferStart, Reply, WarmupDone
 from tinybench_gui.runner.context import RunContext, RunInvalidError
 from tinybench_gui.runner.energy_report import NOT_FIVE, NOT_VALID, TOO_SHORT, energy_report
-from tinybench_gui.runner.events import WindowFinished
+from tinybench_gui.runner.events import AcquisitionStarted, WindowFinished
 from tinybench_gui.runner.inputs import window_inputs
 from tinybench_gui.runner.plan import RULES_MIN_WINDOW_S, RULES_WINDOWS
 from tinybench_gui.runner.results import WindowResult
@@ -192,6 +192,7 @@ def prepare_energy(ctx: RunContext, channel: CommandChannel) -> Callable[[], Non
         else:
             ctx.log(f"the {caps.model} cannot switch the supply: the DUT is powered by the user")
         monitor.start(acquisition.push)
+        ctx.emit(AcquisitionStarted(caps.model, monitor.port, rate, acquisition))
         ctx.extras[SESSION_KEY] = EnergySession(
             monitor, acquisition, trace, voltage_v, rate, time.monotonic(), writer, boot_lines
         )

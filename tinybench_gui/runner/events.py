@@ -13,6 +13,7 @@ from tinybench_gui.devices.transport import TranscriptEntry
 from tinybench_gui.runner.plan import RunPlan
 from tinybench_gui.runner.results import RunSummary, WindowResult
 from tinybench_gui.runner.state import RunnerStatus, RunState
+from tinybench_gui.streams.acquisition import Acquisition
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,20 @@ class FileScored:
 
 
 @dataclass(frozen=True, slots=True)
+class AcquisitionStarted:
+    """Energy mode: a monitor streams; views pull its samples from ``acquisition.ring``.
+
+    The event carries the acquisition, never samples: readers keep their own cursor
+    on the ring and take snapshots of the marked edges.
+    """
+
+    monitor: str  # instrument model
+    port: str
+    sample_rate_hz: float
+    acquisition: Acquisition
+
+
+@dataclass(frozen=True, slots=True)
 class LogLine:
     """A protocol line or an application message (source ``app``)."""
 
@@ -93,6 +108,7 @@ RunEvent = (
     | ProgressMade
     | WindowFinished
     | FileScored
+    | AcquisitionStarted
     | LogLine
     | RunFinished
 )

@@ -19,14 +19,17 @@ import threading
 from collections.abc import Callable
 from typing import Any, Literal
 
+from tinybench_gui.benchmarks.catalog import get_benchmark
 from tinybench_gui.devices.sim.clock import SimClock
 from tinybench_gui.devices.sim.fake_joulescope import FakeJoulescopeDriver
+from tinybench_gui.devices.sim.power_profile import layer_profile
 from tinybench_gui.devices.sim.serve import SimDutServer
 from tinybench_gui.devices.sim.sim_dut import SimDut
 from tinybench_gui.devices.sim.sim_io_board import SimIoBoard
 from tinybench_gui.devices.sim.sim_lpm01a import SimLpm01a
 from tinybench_gui.devices.sim.sim_ppk2 import SimPpk2
 from tinybench_gui.devices.sim.world import PowerModel, SimWorld
+from tinybench_gui.models.lookup import find_model
 
 MonitorKind = Literal["lpm01a", "ppk2", "js220"]
 MONITOR_KINDS: tuple[MonitorKind, ...] = ("lpm01a", "ppk2", "js220")
@@ -74,6 +77,10 @@ class SimBench:
             raise ValueError(f"unknown simulated monitor {monitor!r}; pick one of {MONITOR_KINDS}")
         self.monitor_kind = monitor
         self.clock = SimClock(realtime=realtime)
+        if model is None:
+            # The inference's current shape follows the model's own operators.
+            bench_info = get_benchmark(benchmark)
+            model = PowerModel(layer_profile=layer_profile(find_model(bench_info.int8_model)))
         self.world = SimWorld(model, seed=seed, clock=self.clock.now_s)
         self.dut = SimDut(
             benchmark,
