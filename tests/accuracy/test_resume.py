@@ -105,3 +105,26 @@ def test_cli_resume_needs_a_journal(tmp_path: Path, dataset: Path) -> None:
          "--dataset", str(dataset), "--resume", str(tmp_path)]
     )  # fmt: skip
     assert code == 1
+
+
+def test_unplug_mid_run_then_resume_on_a_new_port(dataset: Path, tmp_path: Path) -> None:
+    results = tmp_path / "run"
+    plan = RunPlan(Mode.ACCURACY, results, benchmark="kws01", dataset_dir=dataset)
+    runner = Runner()
+    with simulated_bench("kws01", realtime=False, wire_time=False) as bench:
+        scored: list[FileScored] = []
+
+        def unplug_after_two(event: RunEvent) -> None:
+            if isinstance(event, FileScored):
+                scored.append(event)
+                if len(scored) == 2:
+                    bench.dut_server.stop()  # the board vanishes with its port
+
+        runner.subscribe(unplug_after_two)
+        runner.run(plan, bench.resources(line_timeout_s=1.0))
+    assert runner.last_state == RunState.FAILED
+    assert "/dev/" in (runner.status.reason or "")  # the message names the port
+    second, rescored = session(dataset, results)
+    assert second.last_state == RunState.DONE, second.status.reason
+    assert [e.index for e in rescored] == list(range(FILES))
+    assert (results / "log.txt").read_text().count("dut< db load 490%") == FILES - 2
