@@ -26,6 +26,13 @@ def register(subparsers: Any) -> None:
     build.add_argument("--model", type=Path, help="use this .tflite instead of the official one")
     build.add_argument("--build-dir", type=Path, help="build root (default firmware/build)")
     build.set_defaults(handler=_build)
+    report = sub.add_parser(
+        "report", help="instructions per inference under QEMU, flash and RAM, per model"
+    )
+    report.add_argument("--benchmark", action="append", help="repeatable; default: every benchmark")
+    report.add_argument("--inferences", type=int, default=10, help="inferences timed per model")
+    report.add_argument("--build-dir", type=Path, help="build root (default firmware/build)")
+    report.set_defaults(handler=_report)
     parser.set_defaults(handler=lambda _args: (parser.print_help(), 2)[1])
 
 
@@ -51,4 +58,21 @@ def _build(args: argparse.Namespace) -> int:
     print(f"size: {image.file_size} bytes (file)")
     print(f"flash: {image.flash_bytes} bytes (weights {image.weight_bytes})")
     print(f"ram: {image.ram_bytes} bytes (arena {image.arena_bytes})")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from tinybench_gui.firmware.build import FirmwareBuildError
+    from tinybench_gui.firmware.emulator import EmulatorError
+    from tinybench_gui.firmware.report import format_table, measure
+    from tinybench_gui.firmware.targets import BENCHMARKS, ModelNotFoundError
+
+    rows = []
+    for benchmark in args.benchmark or list(BENCHMARKS):
+        try:
+            rows.append(measure(benchmark, inferences=args.inferences, build_root=args.build_dir))
+        except (ValueError, FirmwareBuildError, ModelNotFoundError, EmulatorError) as exc:
+            print(f"tinybench firmware report: {benchmark}: {exc}", file=sys.stderr)
+            return 1
+    print(format_table(rows))
     return 0

@@ -86,7 +86,7 @@ class _Emitter:
 
     def const(self, ctype: str, name: str, values: np.ndarray) -> str:
         self.decls.append(_array(ctype, name, values))
-        self.weight_bytes += values.size * values.itemsize
+        self.weight_bytes += values.size * (1 if ctype == "int8_t" else 4)
         return name
 
     def channel_multipliers(

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-BOARDS = ("mps2-an386", "host")
+BOARDS = ("mps2-an386", "host", "nucleo-l4r5zi")
 
 
 @dataclass(frozen=True)
