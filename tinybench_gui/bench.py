@@ -137,11 +137,17 @@ def energy_resources(
 
 
 def simulated_energy_resources(bench: Any, *, line_timeout_s: float = 5.0) -> RunResources:
-    """Energy resources on a ``SimBench``: real drivers on the simulators' ports."""
-    return energy_resources(
+    """Energy resources on a ``SimBench``: real drivers on the simulators' ports.
+
+    The bench's clock is the time source: it may skip ahead of host time, and the
+    runner must know how far the instrument should have streamed.
+    """
+    resources = energy_resources(
         bench.io_board_url,
         bench.monitor_driver(),
         io_board_kind=bench.io_board.kind,
         line_timeout_s=line_timeout_s,
         provenance={"sim": bench.description()},
     )
+    resources.devices["time_source"] = bench.clock.now_s
+    return resources

@@ -61,6 +61,7 @@ MIN_PULSE_S = 1e-6  # EEMBC: the timestamp pin is held low at least 1 µs
 EEMBC_HOLD_FILTER_S = 50e-6  # EnergyRunner's timestamp-hold-us=50 ignores shorter pulses
 _SETTLE_S = 0.3  # samples after the stop pulse before a window is closed (extra edges)
 _EDGE_WAIT_S = 5.0  # how long to wait for a window's pulses once the DUT answered
+_SEND_MARGIN_S = 0.05  # host/instrument clock offset allowed when marking a window's start
 _PROBE_TARGET_S = 0.5
 _PNG_COLUMNS = 1000
 
@@ -81,7 +82,8 @@ class EnergySession:
     trace: TraceSummary
     supply_voltage_v: float
     sample_rate_hz: float
-    started_mono_s: float
+    started_s: float
+    time_source: Callable[[], float] = time.monotonic
     writer: Any = None
     boot_lines: list[str] = field(default_factory=list)
 
@@ -91,8 +93,12 @@ class EnergySession:
         return self.monitor.capabilities.timestamp_line
 
     def index_now(self) -> int:
-        """Sample index the instrument is taking now, estimated from host time."""
-        return int((time.monotonic() - self.started_mono_s) * self.sample_rate_hz)
+        """Sample index the instrument is taking now, from the bench's time source.
+
+        Host time for real instruments; the simulated bench hands its own clock,
+        which may skip ahead of host time.
+        """
+        return int((self.time_source() - self.started_s) * self.sample_rate_hz)
 
 
 def _session(ctx: RunContext) -> EnergySession:
@@ -191,10 +197,20 @@ def prepare_energy(ctx: RunContext, channel: CommandChannel) -> Callable[[], Non
                 ctx.log("DUT booted: " + " | ".join(boot_lines))
         else:
             ctx.log(f"the {caps.model} cannot switch the supply: the DUT is powered by the user")
+        time_source = ctx.resources.devices.get("time_source", time.monotonic)
+        started_s = time_source()
         monitor.start(acquisition.push)
         ctx.emit(AcquisitionStarted(caps.model, monitor.port, rate, acquisition))
         ctx.extras[SESSION_KEY] = EnergySession(
-            monitor, acquisition, trace, voltage_v, rate, time.monotonic(), writer, boot_lines
+            monitor,
+            acquisition,
+            trace,
+            voltage_v,
+            rate,
+            started_s,
+            time_source,
+            writer,
+            boot_lines,
         )
     except MonitorError as exc:
         teardown()
@@ -251,38 +267,43 @@ def _measure_window(
         if isinstance(reply, WarmupDone | InferStart):
             ctx.set_state(RunState.MEASURING, name)
 
+    # Pulses before this index belong to earlier commands (the `timestamp` probe of
+    # the identification, a previous window) even if the instrument reports them late.
+    index_mark = session.index_now() - int(_SEND_MARGIN_S * session.sample_rate_hz)
     t0 = time.monotonic()
     timeout_s = max(
         30.0, 2.5 * ctx.extras.get("energy_inference_s", 1.0) * (iterations + warmups) + 10
     )
     dut.infer(iterations, warmups, line_timeout_s=timeout_s, on_reply=on_reply)
+    # The stop pulse came before the DUT's answer: once the instrument's samples reach
+    # the moment of the answer, the window's pulses have all been delivered.
+    answer_index = session.index_now()
     wall_s = time.monotonic() - t0
     line = session.timestamp_line
     rate = session.sample_rate_hz
     settle = int(_SETTLE_S * rate)
     deadline = time.monotonic() + _EDGE_WAIT_S
-    # (host time, ring end) half a second ago: a monitor catching up (a skipping
-    # simulated clock, a buffered instrument) streams faster than real time.
-    probe_t, probe_end = time.monotonic(), acquisition.ring.end_index
-    bursting = True
+
+    def window_pulses() -> list[Pulse]:
+        return [
+            p
+            for p in pulses(acquisition.edges(edge_mark), line)
+            if p.fall.sample_index >= index_mark
+        ]
+
     while True:
         _check_monitor(ctx, session)
-        found = pulses(acquisition.edges(edge_mark), line)
+        found = window_pulses()
         end = acquisition.ring.end_index
         now = time.monotonic()
-        if now - probe_t >= 0.5:
-            bursting = (end - probe_end) > 1.5 * rate * (now - probe_t)
-            probe_t, probe_end = now, end
-        caught_up = end >= session.index_now() - int(0.5 * rate)
+        caught_up = end >= answer_index
         if len(found) >= 2 and end >= found[-1].fall.sample_index + settle and caught_up:
             break
-        if now > deadline and caught_up and not bursting:
-            break
-        if now > deadline + 60:
+        if (now > deadline and caught_up) or now > deadline + 60:
             break
         acquisition.wait_for(end + max(1, settle // 4), 0.05)
-    edges = tuple(acquisition.edges(edge_mark))
-    found = pulses(edges, line)
+    edges = tuple(e for e in acquisition.edges(edge_mark) if e.sample_index >= index_mark)
+    found = window_pulses()
     problem = None
     if len(found) < 2:
         problem = (
