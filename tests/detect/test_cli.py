@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.detect.fake_tools import CUBE_SCENARIOS, install_fake_tool, put_first_on_path
-from tests.detect.fakes import FakeDut, SilentPort
+from tests.detect.fakes import FakeComports, FakeDut, SilentPort, stlink_v21_port
 from tests.detect.images import vector_table_image, write_elf
 from tinybench_gui.cli.main import main
 from tinybench_gui.devices.port_registry import RegisteredPort, register_port
@@ -118,3 +118,24 @@ def test_doctor_checks_exported_edges(capsys, tmp_path: Path) -> None:
         code = main(["doctor", "--port", dut.path, "--edges", str(edges), "--windows", "5"])
     assert code == 1
     assert "5 pulse(s) where 11 were expected" in capsys.readouterr().out
+
+
+def test_flash_finds_the_board_port_by_itself(capsys, tmp_path, monkeypatch) -> None:
+    from serial.tools import list_ports
+
+    install_fake_tool(tmp_path / "bin", "STM32_Programmer_CLI", CUBE_SCENARIOS)
+    put_first_on_path(monkeypatch, tmp_path / "bin")
+    monkeypatch.setenv("FAKE_TOOL_ARGV", str(tmp_path / "argv.json"))
+    fw = write_elf(tmp_path / "kws.elf", [(0x08000000, vector_table_image(4096))])
+    with FakeDut(vendor="found by itself") as dut:
+        monkeypatch.setattr(
+            list_ports, "comports", FakeComports(stlink_v21_port(dut.path, "066DFF4948"))
+        )
+        code = main(
+            ["flash", "--board", "nucleo-l4r5zi", "--firmware", str(fw), "--route", "cubeprog"]
+        )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "board now says: dut 'found by itself'" in out
+    # The probe serial came from the port that matched: the tool was told which ST-LINK.
+    assert "sn=066DFF4948" in json.loads((tmp_path / "argv.json").read_text())

@@ -188,3 +188,50 @@ def test_usb_only_instruments_from_sysfs(tmp_path: Path) -> None:
     assert device.spec.id == "js220"
     assert device.role == "energy_monitor"
     assert device.probe.status == "not_probed"
+
+
+def test_board_named_by_its_probe_drive(tmp_path: Path) -> None:
+    # Two ST-LINK/V2-1 boards; only the F746ZG's drive names its serial number.
+    media = tmp_path / "media" / "user"
+    for label, unique_id in (("NODE_F746ZG", "066BFF555052836687031914"), ("NODE_L476RG", "X")):
+        (media / label).mkdir(parents=True)
+        (media / label / "DETAILS.TXT").write_text(f"Unique ID: {unique_id}\nHIC ID: 97969902\n")
+    with FakeDut() as a, FakeDut() as b:
+        comports = FakeComports(
+            stlink_v21_port(a.path, "066BFF555052836687031914"),
+            stlink_v21_port(b.path, "0669FF555052836687099999"),
+        )
+        options = DetectOptions(
+            probe=False, include_usb_only=False, drive_roots=(tmp_path / "media",)
+        )
+        found = {d.port.url: d for d in _detect(comports, tmp_path / "reg", options)}
+    assert found[a.path].spec is not None
+    assert found[a.path].spec.id == "nucleo-f746zg"
+    assert found[a.path].resolved_by == "msd_volume"
+    assert found[b.path].spec is None  # its drive is not mounted: no guess
+
+
+def test_emulated_board_in_the_registry(tmp_path: Path) -> None:
+    with FakeDut(vendor="tinybench") as dut:
+        register_port(
+            RegisteredPort(
+                name="qemu-0",
+                url=dut.path,
+                origin="emulated",
+                role="dut",
+                catalog_id="qemu-mps2-an386",
+            ),
+            tmp_path,
+        )
+        register_port(RegisteredPort(name="qemu-1", url=dut.path, origin="emulated"), tmp_path)
+        devices = _detect(
+            FakeComports(), tmp_path, DetectOptions(probe=False, include_usb_only=False)
+        )
+    by_key = {d.key: d for d in devices}
+    named = by_key["emulated:qemu-0"]
+    assert named.spec is not None
+    assert named.spec.id == "qemu-mps2-an386"
+    assert named.resolved_by == "registry"
+    unnamed = by_key["emulated:qemu-1"]
+    assert unnamed.spec is None
+    assert {c.id for c in unnamed.candidates} == {"qemu-mps2-an386", "qemu-mps3-an547"}

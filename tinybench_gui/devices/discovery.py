@@ -154,6 +154,7 @@ class DetectOptions:
     probe_unknown_usb: bool = True  # a bare USB-serial adapter may well be a DUT
     include_usb_only: bool = True  # Joulescope, standalone probes (Linux sysfs)
     skip_urls: frozenset[str] = field(default_factory=frozenset)  # ports we own: never probe
+    drive_roots: tuple[Path, ...] = _MSD_ROOTS  # where probe drives are mounted
 
 
 DEFAULT_OPTIONS = DetectOptions()
@@ -236,9 +237,21 @@ def mounted_volume_list(roots: Sequence[Path] = _MSD_ROOTS) -> list[tuple[str, P
     return volumes
 
 
-def mounted_volumes(roots: Sequence[Path] = _MSD_ROOTS) -> dict[str, Path]:
-    """Mounted probe drive labels -> a mount point (see ``mounted_volume_list``)."""
-    return dict(mounted_volume_list(roots))
+def drive_label_for_serial(serial: str | None, volumes: Sequence[tuple[str, Path]]) -> str | None:
+    """The label of the probe drive whose DETAILS.TXT or MBED.HTM names this USB serial.
+
+    DAPLink writes its ``Unique ID`` (the USB serial) into DETAILS.TXT; mbed-style drives
+    put a code with it into MBED.HTM. A label found this way belongs to this very board.
+    """
+    if not serial:
+        return None
+    wanted = serial.upper()
+    for label, path in volumes:
+        for name in ("DETAILS.TXT", "MBED.HTM"):
+            with _quiet():
+                if wanted in (path / name).read_text(errors="replace")[:4096].upper():
+                    return label
+    return None
 
 
 class _quiet:  # noqa: N801 - a tiny suppress(OSError) that mypy reads as non-swallowing
@@ -290,7 +303,10 @@ def _probe_plan(
 
 
 def _resolve(
-    port: PortInfo, candidates: Sequence[BoardSpec], result: ProbeResult, volumes: dict[str, Path]
+    port: PortInfo,
+    candidates: Sequence[BoardSpec],
+    result: ProbeResult,
+    volumes: Sequence[tuple[str, Path]],
 ) -> tuple[BoardSpec | None, str]:
     pool = list(candidates)
     if result.role:
@@ -303,9 +319,10 @@ def _resolve(
     by_board_id = [c for c in pool if c.board_id and serial.startswith(c.board_id)]
     if len(by_board_id) == 1:
         return by_board_id[0], "board_id"
-    mounted = [c for c in pool if c.msd_volume and c.msd_volume.upper() in volumes]
-    if len(mounted) == 1:
-        return mounted[0], "msd_volume"
+    label = drive_label_for_serial(port.serial_number, volumes)
+    by_drive = [c for c in pool if label and c.msd_volume and c.msd_volume.upper() == label]
+    if len(by_drive) == 1:
+        return by_drive[0], "msd_volume"
     return None, ""
 
 
@@ -329,7 +346,7 @@ def identify_port(
     port: PortInfo,
     catalog: Catalog,
     options: DetectOptions = DEFAULT_OPTIONS,
-    volumes: dict[str, Path] | None = None,
+    volumes: Sequence[tuple[str, Path]] = (),
 ) -> DetectedDevice:
     """Match one endpoint and (unless disabled) probe it."""
     candidates = match_catalog(port, catalog)
@@ -346,7 +363,7 @@ def identify_port(
             deadline_s=options.deadline_s,
             line_timeout_s=options.line_timeout_s,
         )
-    spec, how = _resolve(port, candidates, result, volumes or {})
+    spec, how = _resolve(port, candidates, result, volumes)
     return DetectedDevice(
         port=port,
         candidates=tuple(candidates),
@@ -371,7 +388,7 @@ def identify_all(
     options: DetectOptions = DEFAULT_OPTIONS,
 ) -> list[DetectedDevice]:
     """Identify ``ports`` in parallel; returns within about ``options.deadline_s``."""
-    volumes = mounted_volumes()
+    volumes = mounted_volume_list(options.drive_roots)
     results: dict[int, DetectedDevice] = {}
     lock = threading.Lock()
 
@@ -432,7 +449,7 @@ def detect(
 
 def with_probe(device: DetectedDevice, result: ProbeResult) -> DetectedDevice:
     """A copy of ``device`` with a fresh probe result (after flashing, on request)."""
-    spec, how = _resolve(device.port, device.candidates, result, mounted_volumes())
+    spec, how = _resolve(device.port, device.candidates, result, mounted_volume_list())
     return replace(
         device,
         probe=result,
