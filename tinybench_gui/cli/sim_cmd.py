@@ -26,12 +26,21 @@ def register(sub: Any) -> None:
     )
     serve.add_argument("--no-wire-time", action="store_true", help="do not emulate UART wire time")
     serve.add_argument("--board-profile", default="nucleo-l4r5zi")
+    serve.add_argument(
+        "--energy-bench",
+        choices=["lpm01a", "ppk2"],
+        help="serve a whole energy bench instead: interface board and this monitor on ptys",
+    )
     serve.set_defaults(handler=serve_forever)
     p.set_defaults(handler=lambda args: (p.print_help(), 2)[1])
 
 
 def serve_forever(args: argparse.Namespace) -> int:
     """Serve until Ctrl-C; print where to connect."""
+    if getattr(args, "energy_bench", None):
+        from tinybench_gui.cli.sim_energy import serve_energy_bench
+
+        return serve_energy_bench(args)
     from tinybench_gui.devices.port_registry import RegisteredPort, register_port, unregister_port
     from tinybench_gui.devices.sim.clock import SimClock
     from tinybench_gui.devices.sim.serve import SimDutServer

@@ -61,7 +61,6 @@ MIN_PULSE_S = 1e-6  # EEMBC: the timestamp pin is held low at least 1 µs
 EEMBC_HOLD_FILTER_S = 50e-6  # EnergyRunner's timestamp-hold-us=50 ignores shorter pulses
 _SETTLE_S = 0.3  # samples after the stop pulse before a window is closed (extra edges)
 _EDGE_WAIT_S = 5.0  # how long to wait for a window's pulses once the DUT answered
-_SEND_MARGIN_S = 0.05  # host/instrument clock offset allowed when marking a window's start
 _PROBE_TARGET_S = 0.5
 _PNG_COLUMNS = 1000
 
@@ -259,6 +258,13 @@ def _measure_window(
     """Run ``infer N W`` and collect the pulses it made; returns them and the wall time."""
     dut = ctx.require_dut()
     acquisition = session.acquisition
+    # Let the instrument deliver everything up to now first: a pulse of an earlier
+    # command (the identification's `timestamp` probe) may still be in its buffers.
+    caught_up_index = session.index_now()
+    deadline = time.monotonic() + _EDGE_WAIT_S
+    while acquisition.ring.end_index < caught_up_index and time.monotonic() < deadline:
+        _check_monitor(ctx, session)
+        acquisition.wait_for(caught_up_index, 0.05)
     edge_mark = len(acquisition.edges())
     if session.writer is not None:
         session.writer.add_time_map(time.time(), acquisition.ring.end_index)
@@ -267,9 +273,6 @@ def _measure_window(
         if isinstance(reply, WarmupDone | InferStart):
             ctx.set_state(RunState.MEASURING, name)
 
-    # Pulses before this index belong to earlier commands (the `timestamp` probe of
-    # the identification, a previous window) even if the instrument reports them late.
-    index_mark = session.index_now() - int(_SEND_MARGIN_S * session.sample_rate_hz)
     t0 = time.monotonic()
     timeout_s = max(
         30.0, 2.5 * ctx.extras.get("energy_inference_s", 1.0) * (iterations + warmups) + 10
@@ -285,11 +288,7 @@ def _measure_window(
     deadline = time.monotonic() + _EDGE_WAIT_S
 
     def window_pulses() -> list[Pulse]:
-        return [
-            p
-            for p in pulses(acquisition.edges(edge_mark), line)
-            if p.fall.sample_index >= index_mark
-        ]
+        return pulses(acquisition.edges(edge_mark), line)
 
     while True:
         _check_monitor(ctx, session)
@@ -302,7 +301,7 @@ def _measure_window(
         if (now > deadline and caught_up) or now > deadline + 60:
             break
         acquisition.wait_for(end + max(1, settle // 4), 0.05)
-    edges = tuple(e for e in acquisition.edges(edge_mark) if e.sample_index >= index_mark)
+    edges = tuple(acquisition.edges(edge_mark))
     found = window_pulses()
     problem = None
     if len(found) < 2:
