@@ -4,7 +4,7 @@ Output: ``tb_model.h`` (sizes, input/output quantization, arena size) and ``tb_m
 one parameter struct per operator, ``tb_model_invoke`` calling the kernels of
 ``firmware/nn/tb_kernels.c`` in graph order). Every quantity LiteRT derives in Prepare is derived
 here the same way (see :mod:`.quantization`), which is what keeps the firmware bit-exact.
-Design notes: docs/decisions (generator design).
+Design notes: docs/decisions/0009-firmware-generator.md.
 """
 
 from __future__ import annotations
