@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
 
+from tinybench_gui.resources import ResourceNotFoundError, find_resource
+
 Role = Literal["dut", "io_board", "energy_monitor", "probe"]
 Identify = Literal["dut_name", "io_board_name", "lpm01a", "ppk2", "none"]
 ROLES: tuple[Role, ...] = ("dut", "io_board", "energy_monitor", "probe")
@@ -255,18 +257,10 @@ def catalog_path(package_dir: Path | None = None) -> Path:
     override = os.environ.get("TINYBENCH_CATALOG")
     if override:
         return Path(override)
-    root = package_dir or Path(__file__).resolve().parents[1]
-    candidates = (
-        root / "_resources" / CATALOG_FILE,  # installed wheel (pyproject force-include)
-        root.parent / "resources" / CATALOG_FILE,  # source checkout
-    )
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    raise CatalogError(
-        f"board catalog {CATALOG_FILE} not found (looked in {', '.join(map(str, candidates))}); "
-        "reinstall tinybench or set TINYBENCH_CATALOG"
-    )
+    try:
+        return find_resource(CATALOG_FILE, package_dir)
+    except ResourceNotFoundError as exc:
+        raise CatalogError(f"board catalog {exc}; or set TINYBENCH_CATALOG") from None
 
 
 @functools.cache
