@@ -43,7 +43,8 @@ class _FirstFrame(QObject):
         return False
 
     def _report(self) -> None:
-        print(MARKER, flush=True)
+        sys.stdout.write(MARKER + "\n")
+        sys.stdout.flush()
         for widget in self._app.topLevelWidgets():
             widget.close()
         self._app.quit()
