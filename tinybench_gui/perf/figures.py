@@ -48,4 +48,5 @@ FIGURE_MODULES: tuple[str, ...] = (
     "tinybench_gui.perf.storage_figures",
     "tinybench_gui.perf.accuracy",
     "tinybench_gui.perf.energy",
+    "tinybench_gui.perf.startup",
 )
