@@ -1,0 +1,1 @@
+"""Widgets that forward the user's intent to the session."""

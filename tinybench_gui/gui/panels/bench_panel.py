@@ -1,0 +1,132 @@
+"""Bench: the devices on the bench, with their status, and rescan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tinybench_gui.gui.session import BenchDevice, GuiSession
+
+STATUS_COLOURS = {"ok": "#2e9d4b", "busy": "#e0a000", "error": "#d03030", "unknown": "#999999"}
+COLUMNS = ("", "kind", "device", "port", "serial", "firmware banner", "build")
+
+
+def device_from_detected(device: Any) -> BenchDevice:
+    """A ``discovery.DetectedDevice`` as a Bench row."""
+    probe = device.probe
+    status = {"identified": "ok", "busy": "busy"}.get(probe.status, "error")
+    if probe.status in ("skipped", "unprobed"):
+        status = "unknown"
+    banner = " / ".join(probe.banner[:2]) if probe.banner else (probe.name or "")
+    if probe.model:
+        banner = f"m-model-[{probe.model}] {banner}".strip()
+    return BenchDevice(
+        kind=device.role or "?",
+        name=device.label,
+        port=device.port.url,
+        serial=device.port.serial_number or "",
+        banner=banner,
+        build_mode=probe.build_mode or "",
+        status=status,
+        simulated=device.origin != "usb",
+        detail=device.summary(),
+    )
+
+
+class BenchPanel(QWidget):
+    """Lists the session's devices and the ones the watcher finds."""
+
+    def __init__(self, session: GuiSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self._detected: dict[str, BenchDevice] = {}
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.tree = QTreeWidget()
+        self.tree.setColumnCount(len(COLUMNS))
+        self.tree.setHeaderLabels(list(COLUMNS))
+        self.tree.setRootIsDecorated(False)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setMinimumWidth(400)
+        header = self.tree.header()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.rescan_button = QPushButton("Rescan")
+        self.rescan_button.setToolTip("Enumerate the ports and probe every device again")
+        self.rescan_button.clicked.connect(self.rescan)
+        self.scan_state = QLabel("")
+        self.scan_state.setStyleSheet("color: #666;")
+        row = QHBoxLayout()
+        row.addWidget(self.rescan_button)
+        row.addWidget(self.scan_state, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.tree, 1)
+        layout.addLayout(row)
+        self.refresh()
+
+    def rescan(self) -> None:
+        """Ask the watcher for a new poll (returns at once)."""
+        self.session.rescan()
+        self.scan_state.setText("scanning…" if self.session.watcher else "hot-plug polling is off")
+
+    def on_device_event(self, event: Any) -> None:
+        """A watcher event (GUI thread, via the bridge)."""
+        device = event.device
+        if event.kind == "removed":
+            self._detected.pop(device.key, None)
+        else:
+            self._detected[device.key] = device_from_detected(device)
+        self.scan_state.setText(f"{len(self._detected)} detected")
+        self.refresh()
+
+    def devices(self) -> list[BenchDevice]:
+        """Every row shown."""
+        return [*self.session.bench_devices(), *self._detected.values()]
+
+    def refresh(self) -> None:
+        """Rebuild the list."""
+        if self.session.simulated:
+            self.banner.setText(
+                "<b>SIMULATED BENCH</b>: no hardware. These devices are simulators speaking "
+                "the real protocols; results do not measure a board."
+            )
+            self.banner.setStyleSheet(
+                "background: #fff3c4; color: #6b5100; padding: 6px; border-radius: 4px;"
+            )
+        else:
+            self.banner.setText(
+                "Plug in a DUT, an interface board or an energy monitor; the "
+                "list updates by itself. Start with --sim for the simulated bench."
+            )
+            self.banner.setStyleSheet("color: #555; padding: 4px;")
+        self.tree.clear()
+        for device in self.devices():
+            item = QTreeWidgetItem(
+                [
+                    "●",
+                    device.kind,
+                    device.name + ("  [simulated]" if device.simulated else ""),
+                    device.port,
+                    device.serial,
+                    device.banner,
+                    device.build_mode,
+                ]
+            )
+            item.setForeground(0, QBrush(QColor(STATUS_COLOURS.get(device.status, "#999"))))
+            item.setToolTip(0, device.status)
+            item.setToolTip(2, device.detail or device.name)
+            item.setData(0, Qt.ItemDataRole.UserRole, device)
+            self.tree.addTopLevelItem(item)

@@ -1,0 +1,238 @@
+"""GuiSession: the one object the window holds (bench, runner, device watcher, live data).
+
+It is built by ``app.py`` (or a test) and injected into the window, so the widgets
+never build their own collaborators. Every method returns at once: runs go to
+the runner's thread, detection to the watcher's thread, and their callbacks come
+back through the ``QtBridge`` stamped with the host time they happened at.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tinybench_gui.devices.transport import TranscriptEntry
+from tinybench_gui.gui.qt_bridge import QtBridge
+from tinybench_gui.gui.sources import AcquisitionLike, LiveSource
+from tinybench_gui.gui.timeline import Timeline
+from tinybench_gui.runner.context import RunResources
+from tinybench_gui.runner.events import RunEvent
+from tinybench_gui.runner.plan import RunPlan
+from tinybench_gui.runner.runner import Runner
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Stamped:
+    """A core event and the host time it was emitted at (its place on the time axis)."""
+
+    host_time_s: float
+    event: Any
+
+
+@dataclass(frozen=True, slots=True)
+class AppMessage:
+    """A message of the application itself for the log (source ``app``)."""
+
+    entry: TranscriptEntry
+
+
+@dataclass(frozen=True, slots=True)
+class BenchDevice:
+    """A device of the bench as the Bench panel lists it."""
+
+    kind: str  # dut | io_board | energy_monitor | probe
+    name: str
+    port: str
+    serial: str = ""
+    banner: str = ""
+    build_mode: str = ""
+    status: str = "unknown"  # ok | busy | error | unknown
+    simulated: bool = False
+    detail: str = ""
+
+
+class GuiSession:
+    """Bench, runner and live data for one window.
+
+    Parameters
+    ----------
+    bridge:
+        Carries core callbacks to the GUI thread.
+    bench:
+        A ``bench.SimulatedBench`` (or anything with ``resources()`` and ``close()``),
+        or None for a bench of real devices chosen in the Bench panel.
+    watcher_factory:
+        Builds a ``DeviceWatcher`` given its callback; None: no hot-plug polling.
+    results_root:
+        Where runs go: ``<results_root>/<timestamp>-<model>-<mode>/``.
+    """
+
+    def __init__(
+        self,
+        bridge: QtBridge,
+        *,
+        bench: Any | None = None,
+        watcher_factory: Callable[[Callable[[Any], None]], Any] | None = None,
+        results_root: Path | None = None,
+        runner: Runner | None = None,
+    ) -> None:
+        self.bridge = bridge
+        self.bench = bench
+        self.runner = runner or Runner()
+        self.results_root = results_root or Path.home() / "tinybench-runs"
+        self.timeline = Timeline()
+        self.live = LiveSource(self.timeline)
+        self.selected_dut: tuple[str, int] | None = None  # (url, baud) of a real DUT
+        self.last_results_dir: Path | None = None
+        self.startup_problem: str | None = None
+        self._unsubscribe = self.runner.subscribe(self._on_event)
+        self.watcher: Any | None = None
+        if watcher_factory is not None:
+            self.watcher = watcher_factory(lambda ev: bridge.post(Stamped(time.time(), ev)))
+            self.watcher.start()
+
+    # -- bench ----------------------------------------------------------------------------
+    @property
+    def simulated(self) -> bool:
+        """Whether the bench is the simulated one."""
+        return self.bench is not None
+
+    def bench_devices(self) -> list[BenchDevice]:
+        """The session's own devices (the simulated bench); detected ones come from the watcher."""
+        if self.bench is None:
+            return []
+        d = getattr(self.bench, "description", {})
+        url = getattr(self.bench, "dut_url", "")
+        mode = "energy" if d.get("energy_mode") else "performance"
+        devices = [
+            BenchDevice(
+                kind="dut",
+                name=f"Simulated DUT ({d.get('board_profile', 'board')})",
+                port=url,
+                serial="SIM",
+                banner=f"m-model-[{d.get('benchmark', '?')}]",
+                build_mode=mode,
+                status="ok",
+                simulated=True,
+                detail="served by tinybench on a pseudo-terminal; speaks the EEMBC protocol",
+            )
+        ]
+        monitor = self.bench_monitor_name()
+        if monitor:
+            devices.append(
+                BenchDevice(
+                    "energy_monitor",
+                    f"Simulated {monitor}",
+                    "sim",
+                    "SIM",
+                    status="ok",
+                    simulated=True,
+                )
+            )
+        return devices
+
+    def bench_monitor_name(self) -> str | None:
+        """The simulated bench's energy monitor model, if it has one."""
+        if self.bench is None:
+            return None
+        return getattr(self.bench, "monitor_model", None)
+
+    def rescan(self) -> None:
+        """Poll the ports now (returns at once; results arrive as watcher events)."""
+        if self.watcher is not None:
+            self.watcher.rescan(reprobe=True)
+
+    def in_use(self) -> list[str]:
+        """Ports a run holds: the watcher must not probe them."""
+        if self.runner.busy and self.selected_dut is not None:
+            return [self.selected_dut[0]]
+        return []
+
+    # -- runs -----------------------------------------------------------------------------
+    def resources(self) -> RunResources:
+        """What the next run uses."""
+        if self.bench is not None:
+            resources: RunResources = self.bench.resources()
+            return resources
+        if self.selected_dut is None:
+            raise ValueError(
+                "no DUT selected: pick one in the Bench panel, or restart with --sim for the "
+                "simulated bench"
+            )
+        from tinybench_gui.bench import serial_dut_resources
+
+        url, baud = self.selected_dut
+        return serial_dut_resources(url, baud)
+
+    def new_results_dir(self, model: str, mode: str) -> Path:
+        """A fresh folder for a run's files."""
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        base = self.results_root / f"{stamp}-{model or 'dut'}-{mode}"
+        path, n = base, 1
+        while path.exists():
+            n += 1
+            path = base.with_name(f"{base.name}-{n}")
+        return path
+
+    def start_run(self, plan: RunPlan) -> None:
+        """Start a run (returns at once). Raises ``RunnerBusyError`` or ``ValueError``."""
+        resources = self.resources()
+        self.timeline.clear(time.time())
+        self.live = LiveSource(self.timeline, self._acquisition(resources))
+        self.live.running = True
+        self.last_results_dir = plan.results_dir
+        self.runner.start(plan, resources)
+
+    @staticmethod
+    def _acquisition(resources: RunResources) -> AcquisitionLike | None:
+        # The energy mode hands its acquisition (ring + marked edges) to the views here.
+        acq = resources.devices.get("acquisition")
+        return acq if acq is not None and hasattr(acq, "ring") else None
+
+    def attach_acquisition(self, acquisition: AcquisitionLike | None) -> None:
+        """Show ``acquisition`` in the live trace (a monitor streaming outside a run)."""
+        self.live = LiveSource(self.timeline, acquisition)
+        self.live.running = True
+
+    def cancel_run(self) -> None:
+        """Ask the run to stop (returns at once)."""
+        self.runner.cancel()
+
+    @property
+    def running(self) -> bool:
+        """Whether a run is in progress."""
+        return self.runner.busy
+
+    def message(self, text: str) -> None:
+        """An application message for the log."""
+        self.bridge.post(AppMessage(TranscriptEntry(time.time(), "app", "rx", text)))
+
+    def _on_event(self, event: RunEvent) -> None:
+        # Runner thread: stamp and hand over; never touch widgets here.
+        self.bridge.post(Stamped(time.time(), event))
+
+    # -- shutdown ---------------------------------------------------------------------------
+    def close(self, timeout_s: float = 15.0) -> bool:
+        """Stop the run (waiting up to ``timeout_s`` for its files), the watcher and the bench.
+
+        Returns False if the run did not stop in time.
+        """
+        stopped = True
+        if self.runner.busy:
+            self.runner.cancel()
+            stopped = self.runner.wait(timeout_s)
+        self._unsubscribe()
+        if self.watcher is not None:
+            self.watcher.stop(timeout_s=5.0)
+        if self.bench is not None:
+            try:
+                self.bench.close()
+            except Exception:  # closing must go on whatever a simulator does
+                _log.exception("closing the bench failed")
+        return stopped

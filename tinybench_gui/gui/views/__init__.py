@@ -1,0 +1,1 @@
+"""Read-only widgets: they render state and forward nothing but intent."""
