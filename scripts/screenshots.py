@@ -97,7 +97,6 @@ def main() -> int:
     from tinybench_gui.gui.main_window import MainWindow
     from tinybench_gui.gui.qt_bridge import QtBridge
     from tinybench_gui.gui.session import GuiSession
-    from tinybench_gui.runner.plan import Mode, RunPlan
     from tinybench_gui.storage.records import Samples, TimedWindow, TranscriptLine
     from tinybench_gui.storage.writer import RunWriter
 

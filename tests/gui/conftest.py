@@ -7,18 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QSettings
 
-pytest.importorskip("pytestqt")
-
-from PySide6.QtCore import QSettings  # noqa: E402
-
-from tinybench_gui.bench import simulated_bench  # noqa: E402
-from tinybench_gui.devices.sim.world import SimWorld  # noqa: E402
-from tinybench_gui.gui.qt_bridge import QtBridge  # noqa: E402
-from tinybench_gui.gui.session import GuiSession  # noqa: E402
-from tinybench_gui.streams.acquisition import Acquisition  # noqa: E402
-from tinybench_gui.streams.ring_buffer import SampleRing  # noqa: E402
-from tinybench_gui.testing.world_feed import WorldFeed  # noqa: E402
+from tinybench_gui.bench import simulated_bench
+from tinybench_gui.devices.sim.world import SimWorld
+from tinybench_gui.gui.qt_bridge import QtBridge
+from tinybench_gui.gui.session import GuiSession
+from tinybench_gui.streams.acquisition import Acquisition
+from tinybench_gui.streams.ring_buffer import SampleRing
+from tinybench_gui.testing.world_feed import WorldFeed
 
 
 @pytest.fixture

@@ -66,8 +66,17 @@ def test_summary_stats_combine_exactly() -> None:
     rng = np.random.default_rng(2)
     x = rng.uniform(0, 1, 4096)
     parts = x.reshape(32, 128)
-    s = summary_stats(np.full(32, 128.0), parts.mean(1), parts.std(1), parts.min(1),
-                      parts.max(1), 1000.0, 0.0, 4.096, supply_voltage_v=2.0)
+    s = summary_stats(
+        np.full(32, 128.0),
+        parts.mean(1),
+        parts.std(1),
+        parts.min(1),
+        parts.max(1),
+        1000.0,
+        0.0,
+        4.096,
+        supply_voltage_v=2.0,
+    )
     assert s.mean_a == pytest.approx(x.mean())
     assert s.std_a == pytest.approx(x.std())
     assert s.charge_c == pytest.approx(x.sum() / 1000.0)

@@ -70,6 +70,7 @@ class MainWindow(QMainWindow):
         self.resize(1400, 900)
         self._closing = False
         self.reviews: dict[Path, tuple[TraceView, FileSource]] = {}
+        self.overlays: list[FileSource] = []
 
         self.trace = TraceView(session.live)
         self.tabs = QTabWidget()
@@ -279,8 +280,9 @@ class MainWindow(QMainWindow):
             path, self.session.bridge, load_run_file, on_opened=opened, on_error=failed
         )
         if compare_to is not None:
-            self._align(compare_to, source)
             compare_to.set_overlay(source)
+            self._align(compare_to, source)
+            self.overlays.append(source)
             return compare_to
         view.set_source(source)
         self.reviews[path] = (view, source)
@@ -291,7 +293,7 @@ class MainWindow(QMainWindow):
     def _align(self, base_view: TraceView, other: FileSource) -> None:
         """Shift ``other`` so its first timed window starts where the base's does."""
         base = base_view.source
-        previous = other.on_update
+        previous = other.on_update  # weak towards the view (FileSource.on_update)
 
         def realign() -> None:
             if (
@@ -391,6 +393,8 @@ class MainWindow(QMainWindow):
         self.save_settings()
         self.markers_panel.close_worker()
         for _view, source in list(self.reviews.values()):
+            source.close()
+        for source in self.overlays:
             source.close()
         self.trace.timer.stop()
         self.session.close()

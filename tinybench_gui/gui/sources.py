@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -260,7 +261,7 @@ class FileSource:
         self.supply_voltage_v = 3.0
         self.time_shift_s = time_shift_s  # added to file time (aligning a compared run)
         self.info: FileInfo | None = None
-        self.on_update: Callable[[], None] | None = None
+        self._on_update: Callable[[], Any] | None = None
         self._run: Any = None
         self._worker = LatestOnly(bridge, f"file-reader:{path.name}")
         self._cols: Columns | None = None
@@ -283,9 +284,30 @@ class FileSource:
 
         self._worker.submit(work, done, on_error)
 
+    @property
+    def on_update(self) -> Callable[[], None] | None:
+        """Called (GUI thread) when new columns or the file info arrived."""
+        return self._on_update
+
+    @on_update.setter
+    def on_update(self, callback: Callable[[], None] | None) -> None:
+        # A view's bound method is held weakly: the worker's jobs reference this
+        # source, and must never keep a widget alive (see tasks.py).
+        if callback is not None and hasattr(callback, "__self__"):
+            ref = weakref.WeakMethod(callback)  # type: ignore[arg-type]
+
+            def call() -> None:
+                method = ref()
+                if method is not None:
+                    method()
+
+            self._on_update = call
+        else:
+            self._on_update = callback
+
     def _changed(self) -> None:
-        if self.on_update is not None:
-            self.on_update()
+        if self._on_update is not None:
+            self._on_update()
 
     def _set_info(self, info: FileInfo) -> None:
         self.info = info

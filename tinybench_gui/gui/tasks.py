@@ -1,14 +1,20 @@
 """Background work for the GUI: a function runs on a worker thread, its result
 comes back on the GUI thread through the bridge.
 
-Anything that touches a port, a file or a model goes through here, so the GUI
-thread never waits on it. ``LatestOnly`` keeps one worker per purpose and drops
-requests superseded before they started (zooming fast through a file reads only
-the last view asked for).
+Anything that touches a file goes through here, so the GUI thread never waits on
+it. ``LatestOnly`` keeps one worker per purpose and drops requests superseded
+before they started (zooming fast through a file reads only the last view asked
+for).
+
+The callbacks never travel to the worker: they stay in a table on the GUI side
+and the worker hands back only a job number and a result. A worker thread that
+held the last reference to a closure over a widget would destroy that widget on
+the wrong thread (Qt aborts: "Timers cannot be stopped from another thread").
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable
@@ -21,39 +27,19 @@ Done = Callable[[Any], None]
 Failed = Callable[[BaseException], None]
 
 
-def run_in_background(
-    bridge: QtBridge,
-    work: Callable[[], Any],
-    on_done: Done,
-    on_error: Failed | None = None,
-    *,
-    name: str = "tinybench-task",
-) -> threading.Thread:
-    """Run ``work()`` on a daemon thread; ``on_done(result)`` / ``on_error(exc)`` on the GUI thread."""
-
-    def body() -> None:
-        try:
-            result = work()
-        except BaseException:
-            _log.debug("background task %s failed", name, exc_info=True)
-            if on_error is not None:
-                bridge.call_soon(lambda: on_error(exc))
-            return
-        bridge.call_soon(lambda: on_done(result))
-
-    thread = threading.Thread(target=body, name=name, daemon=True)
-    thread.start()
-    return thread
-
-
 class LatestOnly:
-    """One worker thread that runs only the newest request; older pending ones are dropped."""
+    """One worker thread that runs only the newest request; older pending ones are dropped.
+
+    ``work`` must not hold widgets (it runs, and is released, on the worker).
+    """
 
     def __init__(self, bridge: QtBridge, name: str) -> None:
         self._bridge = bridge
         self._name = name
         self._lock = threading.Condition()
-        self._pending: tuple[Callable[[], Any], Done, Failed | None] | None = None
+        self._pending: tuple[int, Callable[[], Any]] | None = None
+        self._callbacks: dict[int, tuple[Done, Failed | None]] = {}  # GUI thread only
+        self._seq = 0
         self._stop = False
         self.busy = False
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
@@ -62,10 +48,24 @@ class LatestOnly:
     def submit(
         self, work: Callable[[], Any], on_done: Done, on_error: Failed | None = None
     ) -> None:
-        """Replace any request not started yet with this one; returns at once."""
+        """Replace any request not started yet with this one (GUI thread; returns at once)."""
+        self._seq += 1
+        self._callbacks[self._seq] = (on_done, on_error)
         with self._lock:
-            self._pending = (work, on_done, on_error)
+            if self._pending is not None:
+                self._callbacks.pop(self._pending[0], None)
+            self._pending = (self._seq, work)
             self._lock.notify()
+
+    def _deliver(self, seq: int, result: Any, error: BaseException | None) -> None:
+        callbacks = self._callbacks.pop(seq, None)
+        if callbacks is None:
+            return
+        on_done, on_error = callbacks
+        if error is None:
+            on_done(result)
+        elif on_error is not None:
+            on_error(error)
 
     def close(self, timeout_s: float = 5.0) -> None:
         """Stop the worker after the request in progress."""
@@ -83,16 +83,17 @@ class LatestOnly:
                 if self._stop:
                     return
                 assert self._pending is not None
-                work, on_done, on_error = self._pending
+                seq, work = self._pending
                 self._pending = None
                 self.busy = True
+            result: Any = None
+            error: BaseException | None = None
             try:
                 result = work()
             except BaseException as exc:
                 _log.debug("%s failed", self._name, exc_info=True)
-                if on_error is not None:
-                    self._bridge.call_soon(lambda e=exc, cb=on_error: cb(e))
-            else:
-                self._bridge.call_soon(lambda r=result, cb=on_done: cb(r))
-            finally:
-                self.busy = False
+                error = exc
+            work = None  # type: ignore[assignment]
+            self._bridge.call_soon(functools.partial(self._deliver, seq, result, error))
+            result = error = None
+            self.busy = False

@@ -62,9 +62,7 @@ class WorldFeed:
                 time.sleep(min(wait_s, 0.05))
                 continue
             current, pins = self.world.sample(self.t0_s + self.next_index / fs, n, fs)
-            volts = (
-                np.full(n, self.world.supply_voltage_v, np.float32) if self.voltage else None
-            )
+            volts = np.full(n, self.world.supply_voltage_v, np.float32) if self.voltage else None
             block = SampleBlock(
                 first_sample_index=self.next_index,
                 sample_rate_hz=fs,

@@ -1,0 +1,114 @@
+"""The live trace on a ring filled by a reader-like thread; keyboard, follow and markers."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from tinybench_gui.gui.sources import LiveSource
+from tinybench_gui.gui.timeline import Timeline
+from tinybench_gui.gui.views.trace_view import TraceView
+from tinybench_gui.runner.state import RunState
+
+
+@pytest.fixture
+def live(qtbot: Any, fed: Any) -> tuple[TraceView, LiveSource, Any]:
+    world, acq, _feed = fed
+    t = world.clock()
+    for k in range(40):
+        world.inference(t + 0.05 + k * 0.02, t + 0.06 + k * 0.02)
+    timeline = Timeline()
+    timeline.clear(time.time())
+    timeline.phase(time.time(), RunState.MEASURING)
+    source = LiveSource(timeline, acq)
+    source.running = True
+    view = TraceView(source)
+    view.resize(1000, 600)
+    qtbot.addWidget(view)
+    view.show()
+    view.span_s = 1.0
+    qtbot.waitUntil(lambda: acq.ring.end_index > 120_000, timeout=10_000)
+    return view, source, acq
+
+
+def test_frames_draw_two_points_per_column_with_peaks(qtbot: Any, live: Any) -> None:
+    view, _source, _acq = live
+    qtbot.waitUntil(lambda: view.frames > 5, timeout=5000)
+    view.draw_frame()
+    x, y = view.envelope.getData()
+    n_px = int(view.current.vb.width())
+    assert 0 < x.shape[0] <= 2 * (n_px + 2)
+    mx, my = view.mean.getData()
+    lo, hi = y[0::2], y[1::2]
+    ok = np.isfinite(my)
+    assert np.all(lo[ok] <= my[ok] + 1e-9) and np.all(my[ok] <= hi[ok] + 1e-9)
+    assert np.nanmax(y) > 0.007  # the inference layers' peaks are there
+    lane_x, lane_y = view.lanes[1].getData()  # the inference pin toggles
+    assert set(np.unique(lane_y)) >= {1.0, 1.7}
+
+
+def test_follow_keeps_the_newest_samples_and_pause_holds(qtbot: Any, live: Any) -> None:
+    view, source, _acq = live
+    view.draw_frame()
+    _, end = source.extent()
+    t0, t1 = view.view_range()
+    assert t1 == pytest.approx(end, abs=0.1) and t1 - t0 == pytest.approx(1.0, rel=0.05)
+    qtbot.keyClick(view, Qt.Key.Key_F)  # pause
+    held = view.view_range()
+    qtbot.wait(300)
+    assert view.view_range() == held
+    qtbot.keyClick(view, Qt.Key.Key_Plus)
+    a, b = view.view_range()
+    assert b - a == pytest.approx((held[1] - held[0]) / 2, rel=1e-3)
+    qtbot.keyClick(view, Qt.Key.Key_Right)
+    assert view.view_range()[0] > a
+    qtbot.keyClick(view, Qt.Key.Key_F)
+    assert view.follow
+
+
+def test_dual_marker_stats_match_numpy(qtbot: Any, live: Any, bridge: Any) -> None:
+    from tinybench_gui.gui.panels.markers_panel import MarkersPanel
+
+    view, source, acq = live
+    view.draw_frame()
+    panel = MarkersPanel(bridge)
+    qtbot.addWidget(panel)
+    panel.set_view(view)
+    t_end = source.extent()[1]
+    panel.place_dual(t_end - 0.8, t_end - 0.3)
+    qtbot.waitUntil(lambda: panel.last is not None, timeout=5000)
+    s = panel.last
+    fs = acq.ring.sample_rate_hz
+    offset = source._offset_s
+    i0 = int(np.floor((t_end - 0.8 - offset) * fs))
+    i1 = int(np.ceil((t_end - 0.3 - offset) * fs))
+    x = acq.ring.read(i0, i1).view.current_a.astype(np.float64)
+    assert s.samples == x.shape[0]
+    assert s.mean_a == pytest.approx(x.mean(), rel=1e-9)
+    assert s.max_a == pytest.approx(x.max()) and s.min_a == pytest.approx(x.min())
+    assert s.std_a == pytest.approx(x.std(), rel=1e-6)
+    assert s.charge_c == pytest.approx(x.sum() / fs, rel=1e-9)
+    assert s.min_a <= s.mean_a <= s.max_a
+    assert "all samples" in panel.scope.text()
+    panel.close_worker()
+
+
+def test_jump_to_next_inference_places_markers_on_it(qtbot: Any, live: Any, bridge: Any) -> None:
+    from tinybench_gui.gui.panels.markers_panel import MarkersPanel
+
+    view, source, _acq = live
+    qtbot.waitUntil(lambda: len(source.marks().inferences) >= 10, timeout=5000)
+    panel = MarkersPanel(bridge)
+    qtbot.addWidget(panel)
+    panel.set_view(view)
+    first = source.marks().inferences[0]
+    view.show_range(first[0] - 0.1, first[0] - 0.05)
+    panel.jump("inference", +1)
+    assert view.marker_span() == pytest.approx((first[0], first[1]))
+    assert not view.follow
+    assert first[1] - first[0] == pytest.approx(0.01, abs=2e-5)  # the pin's 10 ms, at 100 kS/s
+    panel.close_worker()
