@@ -26,7 +26,9 @@ def test_bench_panel_says_simulated_and_lists_detected(qtbot: Any, sim_session: 
     qtbot.addWidget(panel)
     assert "SIMULATED" in panel.banner.text()
     rows = panel.devices()
-    assert rows[0].simulated and rows[0].kind == "dut" and rows[0].build_mode == "performance"
+    assert rows[0].simulated
+    assert rows[0].kind == "dut"
+    assert rows[0].build_mode == "performance"
     assert rows[0].port == sim_session.bench.dut_url
     probe = ProbeResult(
         status="identified",
@@ -40,8 +42,10 @@ def test_bench_panel_says_simulated_and_lists_detected(qtbot: Any, sim_session: 
     device = DetectedDevice(PortInfo("/dev/ttyACM7", serial_number="0670FF"), (), probe)
     panel.on_device_event(DeviceEvent("added", device))
     item = panel.tree.topLevelItem(1)
-    assert item.text(3) == "/dev/ttyACM7" and item.text(4) == "0670FF"
-    assert item.text(6) == "energy" and "kws01" in item.text(5)
+    assert item.text(3) == "/dev/ttyACM7"
+    assert item.text(4) == "0670FF"
+    assert item.text(6) == "energy"
+    assert "kws01" in item.text(5)
     panel.on_device_event(DeviceEvent("removed", device))
     assert panel.tree.topLevelItemCount() == 1
 
@@ -60,7 +64,8 @@ def test_log_filters_by_source_and_searches(qtbot: Any) -> None:
     assert "m-name" not in log.shown_text()
     log.source.setCurrentIndex(0)
     log.search.setText("M-NAME")
-    assert log.shown_text().count("\n") == 0 and "m-name-dut" in log.shown_text()
+    assert log.shown_text().count("\n") == 0
+    assert "m-name-dut" in log.shown_text()
 
 
 def test_results_show_windows_median_official_lines_and_confusion(
@@ -110,9 +115,11 @@ def test_spike_trigger_freezes_view_and_places_markers(qtbot: Any, fed: Any) -> 
     assert panel.events == 0  # idle current is far below 25 mA
     world.inject_spikes([world.clock() + 0.1], 0.003, 0.04)
     qtbot.waitUntil(lambda: panel.events == 1, timeout=5000)
-    assert not view.follow and not panel.arm_button.isChecked()
+    assert not view.follow
+    assert not panel.arm_button.isChecked()
     a, b = view.marker_span()
     assert b - a == __import__("pytest").approx(0.003, abs=1e-4)
     t0, t1 = view.view_range()
-    assert t0 <= a - 0.0099 and t1 >= b
+    assert t0 <= a - 0.0099
+    assert t1 >= b
     assert "triggered" in panel.state.text()

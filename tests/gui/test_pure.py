@@ -15,7 +15,7 @@ def test_decimate_matches_numpy_and_keeps_peaks() -> None:
     x = rng.normal(1e-3, 1e-4, 100_003).astype(np.float32)
     x[54_321] = 0.5  # a one-sample spike
     x[777] = np.nan  # a dropped sample
-    per_col, start, stop = column_grid(0, x.shape[0], 1000)
+    per_col, _start, _stop = column_grid(0, x.shape[0], 1000)
     cols = decimate(x, 0, per_col, 1e5)
     assert cols.t_s.shape[0] <= 1001
     assert np.nanmax(cols.max) == pytest.approx(0.5)
@@ -25,15 +25,19 @@ def test_decimate_matches_numpy_and_keeps_peaks() -> None:
     assert cols.max[k] == pytest.approx(np.nanmax(seg))
     assert cols.min[k] == pytest.approx(np.nanmin(seg))
     assert cols.mean[k] == pytest.approx(np.nanmean(seg))
-    assert np.all(cols.min <= cols.mean + 1e-12) and np.all(cols.mean <= cols.max + 1e-12)
+    assert np.all(cols.min <= cols.mean + 1e-12)
+    assert np.all(cols.mean <= cols.max + 1e-12)
     ex, ey = envelope_xy(cols.t_s, cols.min, cols.max)
-    assert ex.shape[0] == 2 * cols.t_s.shape[0] and ey.max() == pytest.approx(0.5)
+    assert ex.shape[0] == 2 * cols.t_s.shape[0]
+    assert ey.max() == pytest.approx(0.5)
 
 
 def test_grid_is_snapped_so_columns_do_not_jitter() -> None:
     a = column_grid(1000.0, 11000.0, 100)
     b = column_grid(1037.0, 11037.0, 100)
-    assert a[0] == b[0] and a[1] % a[0] == 0 and b[1] % b[0] == 0
+    assert a[0] == b[0]
+    assert a[1] % a[0] == 0
+    assert b[1] % b[0] == 0
 
 
 def test_decimate_partial_first_column_starts_mid_grid() -> None:
@@ -50,10 +54,12 @@ def test_span_stats_against_numpy() -> None:
     i[10] = np.nan
     s = span_stats(i, 1e5, 2.0, voltage_v=v)
     good = np.isfinite(i)
-    assert s.samples == 50_000 and s.dropped == 1
+    assert s.samples == 50_000
+    assert s.dropped == 1
     assert s.mean_a == pytest.approx(i[good].mean())
     assert s.std_a == pytest.approx(i[good].std())
-    assert s.min_a == pytest.approx(i[good].min()) and s.max_a == pytest.approx(i[good].max())
+    assert s.min_a == pytest.approx(i[good].min())
+    assert s.max_a == pytest.approx(i[good].max())
     assert s.charge_c == pytest.approx(i[good].sum() / 1e5)
     assert s.energy_j == pytest.approx((i[good] * v[good]).sum() / 1e5)
     assert s.min_a <= s.mean_a <= s.max_a
@@ -67,14 +73,14 @@ def test_summary_stats_combine_exactly() -> None:
     x = rng.uniform(0, 1, 4096)
     parts = x.reshape(32, 128)
     s = summary_stats(
-        np.full(32, 128.0),
-        parts.mean(1),
-        parts.std(1),
-        parts.min(1),
-        parts.max(1),
-        1000.0,
-        0.0,
-        4.096,
+        count=np.full(32, 128.0),
+        mean=parts.mean(1),
+        std=parts.std(1),
+        lo=parts.min(1),
+        hi=parts.max(1),
+        sample_rate_hz=1000.0,
+        t0_s=0.0,
+        t1_s=4.096,
         supply_voltage_v=2.0,
     )
     assert s.mean_a == pytest.approx(x.mean())

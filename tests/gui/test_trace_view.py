@@ -42,12 +42,13 @@ def test_frames_draw_two_points_per_column_with_peaks(qtbot: Any, live: Any) -> 
     x, y = view.envelope.getData()
     n_px = int(view.current.vb.width())
     assert 0 < x.shape[0] <= 2 * (n_px + 2)
-    mx, my = view.mean.getData()
+    _mx, my = view.mean.getData()
     lo, hi = y[0::2], y[1::2]
     ok = np.isfinite(my)
-    assert np.all(lo[ok] <= my[ok] + 1e-9) and np.all(my[ok] <= hi[ok] + 1e-9)
+    assert np.all(lo[ok] <= my[ok] + 1e-9)
+    assert np.all(my[ok] <= hi[ok] + 1e-9)
     assert np.nanmax(y) > 0.007  # the inference layers' peaks are there
-    lane_x, lane_y = view.lanes[1].getData()  # the inference pin toggles
+    _lane_x, lane_y = view.lanes[1].getData()  # the inference pin toggles
     assert set(np.unique(lane_y)) >= {1.0, 1.7}
 
 
@@ -56,7 +57,8 @@ def test_follow_keeps_the_newest_samples_and_pause_holds(qtbot: Any, live: Any) 
     view.draw_frame()
     _, end = source.extent()
     t0, t1 = view.view_range()
-    assert t1 == pytest.approx(end, abs=0.1) and t1 - t0 == pytest.approx(1.0, rel=0.05)
+    assert t1 == pytest.approx(end, abs=0.1)
+    assert t1 - t0 == pytest.approx(1.0, rel=0.05)
     qtbot.keyClick(view, Qt.Key.Key_F)  # pause
     held = view.view_range()
     qtbot.wait(300)
@@ -89,7 +91,8 @@ def test_dual_marker_stats_match_numpy(qtbot: Any, live: Any, bridge: Any) -> No
     x = acq.ring.read(i0, i1).view.current_a.astype(np.float64)
     assert s.samples == x.shape[0]
     assert s.mean_a == pytest.approx(x.mean(), rel=1e-9)
-    assert s.max_a == pytest.approx(x.max()) and s.min_a == pytest.approx(x.min())
+    assert s.max_a == pytest.approx(x.max())
+    assert s.min_a == pytest.approx(x.min())
     assert s.std_a == pytest.approx(x.std(), rel=1e-6)
     assert s.charge_c == pytest.approx(x.sum() / fs, rel=1e-9)
     assert s.min_a <= s.mean_a <= s.max_a

@@ -37,14 +37,16 @@ def test_click_through_a_performance_run(
         lambda: not sim_session.running and panel.phase.text() == "done", timeout=60_000
     )
     table = window.results_view.table
-    assert table.rowCount() == 6 and table.item(5, 0).text() == "median"
+    assert table.rowCount() == 6
+    assert table.item(5, 0).text() == "median"
     assert [table.item(r, 2).text() for r in range(5)] == ["40"] * 5
     throughput = [float(table.item(r, 4).text()) for r in range(5)]
     assert all(t > 0 for t in throughput)
     folder = sim_session.last_results_dir
     assert folder is not None
     results = (folder / "results.txt").read_text()
-    assert "Throughput" in results and "Median throughput" in results
+    assert "Throughput" in results
+    assert "Median throughput" in results
     records = json.loads((folder / "results.json").read_text())
     assert [r["infer"]["iterations"] for r in records] == [40] * 5
     assert [r["infer"]["throughput"] for r in records] == pytest.approx(throughput, rel=1e-3)
@@ -53,7 +55,8 @@ def test_click_through_a_performance_run(
     assert panel.badges["count"].property("state") == "ok"
     assert "infer 40" in window.log_view.shown_text()
     tl = sim_session.timeline
-    assert len(tl.windows) == 5 and any(a.text.startswith("m-lap-us") for a in tl.annotations)
+    assert len(tl.windows) == 5
+    assert any(a.text.startswith("m-lap-us") for a in tl.annotations)
 
 
 def test_closing_during_a_run_asks_stops_and_leaves_files(
@@ -128,12 +131,13 @@ def test_review_opens_a_file_and_compares_aligned(
     qtbot.addWidget(window)
     window.show()
     view = window.open_run(a)
-    assert view is not None and window.tabs.count() == 2
+    assert view is not None
+    assert window.tabs.count() == 2
     qtbot.waitUntil(
         lambda: view.envelope.getData()[0] is not None and len(view.envelope.getData()[0]) > 0,
         timeout=10_000,
     )
-    x, y = view.envelope.getData()
+    _x, y = view.envelope.getData()
     assert np.nanmax(y) == pytest.approx(0.05)  # a one-sample spike survives the pyramid
     assert np.nanmin(y) == pytest.approx(float(current.min()), rel=1e-6)
     assert str(a) in window.recent_runs()

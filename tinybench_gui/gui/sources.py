@@ -359,7 +359,7 @@ class FileSource:
         if self.info is None or "current_a" not in self.info.channels:
             return None
         key = (round(t0_s, 9), round(t1_s, 9), n_px)
-        if key != self._cols_key and key != self._asked:
+        if key not in (self._cols_key, self._asked):
             self._asked = key
             shift = self.time_shift_s
             names = ["current_a"] + (["digital"] if "digital" in self.info.channels else [])
@@ -411,7 +411,15 @@ class FileSource:
         c = view.channels["current_a"]
         n = np.array([(t1 - t0) * fs])
         return summary_stats(
-            n, c.mean, c.std, c.min, c.max, fs, t0_s, t1_s, supply_voltage_v=self.supply_voltage_v
+            count=n,
+            mean=c.mean,
+            std=c.std,
+            lo=c.min,
+            hi=c.max,
+            sample_rate_hz=fs,
+            t0_s=t0_s,
+            t1_s=t1_s,
+            supply_voltage_v=self.supply_voltage_v,
         )
 
     def close(self) -> None:

@@ -96,6 +96,7 @@ def span_stats(
 
 
 def summary_stats(
+    *,
     count: npt.NDArray[np.floating],
     mean: npt.NDArray[np.floating],
     std: npt.NDArray[np.floating],
@@ -104,7 +105,6 @@ def summary_stats(
     sample_rate_hz: float,
     t0_s: float,
     t1_s: float,
-    *,
     supply_voltage_v: float,
 ) -> SpanStats:
     """Combine per-entry (count, mean, std, min, max) exactly: weighted sums of x and x²."""

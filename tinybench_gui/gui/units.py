@@ -24,7 +24,7 @@ def format_si(value: float | None, unit: str, digits: int = 4) -> str:
         return "—"
     factor, prefix = scale_for(value)
     scaled = value / factor
-    decimals = max(0, digits - 1 - int(math.floor(math.log10(abs(scaled)))) if scaled else 0)
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(scaled))) if scaled else 0)
     return f"{scaled:.{decimals}f} {prefix}{unit}"
 
 
@@ -36,7 +36,7 @@ def format_duration(seconds: float | None) -> str:
         return format_si(seconds, "s", 3)
     if seconds < 60:
         return f"{seconds:.1f} s"
-    minutes, secs = divmod(int(round(seconds)), 60)
+    minutes, secs = divmod(round(seconds), 60)
     if minutes < 60:
         return f"{minutes} min {secs:02d} s"
     hours, minutes = divmod(minutes, 60)

@@ -24,7 +24,8 @@ from tinybench_gui.gui.sources import LiveSource
 from tinybench_gui.gui.views.trace_view import TraceView
 
 SCAN_PERIOD_MS = 50
-MAX_SCAN_SAMPLES = 5_000_000  # per look; older samples are skipped when far behind
+MAX_SCAN_SAMPLES = 5_000_000
+MAX_EVENT_S = 1.0  # an event still going on after this long is reported as it stands  # per look; older samples are skipped when far behind
 
 
 class SpikePanel(QWidget):
@@ -133,6 +134,11 @@ class SpikePanel(QWidget):
         # The event lasts while the current stays above the threshold (gaps < 1 ms merged).
         gaps = np.flatnonzero(np.diff(above) > max(1, int(fs * 1e-3)))
         last = above[gaps[0]] if gaps.shape[0] else above[-1]
+        still_high = last >= x.shape[0] - 1 and x.shape[0] - first < fs * MAX_EVENT_S
+        if still_high:
+            # The event runs past the newest sample: look again from its start next time.
+            self._cursor = read.view.first_sample_index + int(first)
+            return
         offset = source.extent()[1] - end / fs if source._offset_s is None else source._offset_s
         t0 = (read.view.first_sample_index + first) / fs + offset
         t1 = (read.view.first_sample_index + last + 1) / fs + offset

@@ -27,7 +27,7 @@ from tinybench_gui.runner.state import RunState
 FRAME_PERIOD_MS = 33  # ~30 Hz
 DEFAULT_SPAN_S = 10.0
 MAX_TEXT_LABELS = 24
-LABEL_WIDTH_PX = 190  # room a written-out protocol line needs  # protocol lines written out when few enough are in view
+LABEL_WIDTH_PX = 190  # room a written-out protocol line needs
 PHASE_COLOURS = {
     RunState.PREPARING: (150, 150, 150, 70),
     RunState.DOWNLOADING: (80, 140, 230, 90),
