@@ -24,8 +24,8 @@ from tinybench_gui.gui.sources import LiveSource
 from tinybench_gui.gui.views.trace_view import TraceView
 
 SCAN_PERIOD_MS = 50
-MAX_SCAN_SAMPLES = 5_000_000
-MAX_EVENT_S = 1.0  # an event still going on after this long is reported as it stands  # per look; older samples are skipped when far behind
+MAX_SCAN_SAMPLES = 5_000_000  # per look; older samples are skipped when far behind
+MAX_EVENT_S = 1.0  # an event still going on after this long is reported as it stands
 
 
 class SpikePanel(QWidget):
