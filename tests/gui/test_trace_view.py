@@ -16,11 +16,11 @@ from tinybench_gui.runner.state import RunState
 
 
 @pytest.fixture
-def live(qtbot: Any, fed: Any) -> tuple[TraceView, LiveSource, Any]:
+def live(qtbot: Any, fed: Any) -> tuple[TraceView, LiveSource, Any, Any]:
     world, acq, _feed = fed
     t = world.clock()
     for k in range(40):
-        world.inference(t + 0.05 + k * 0.02, t + 0.06 + k * 0.02)
+        world.inference(t + 0.3 + k * 0.02, t + 0.31 + k * 0.02)
     timeline = Timeline()
     timeline.clear(time.time())
     timeline.phase(time.time(), RunState.MEASURING)
@@ -32,11 +32,11 @@ def live(qtbot: Any, fed: Any) -> tuple[TraceView, LiveSource, Any]:
     view.show()
     view.span_s = 1.0
     qtbot.waitUntil(lambda: acq.ring.end_index > 120_000, timeout=10_000)
-    return view, source, acq
+    return view, source, acq, world
 
 
 def test_frames_draw_two_points_per_column_with_peaks(qtbot: Any, live: Any) -> None:
-    view, _source, _acq = live
+    view, _source, _acq, _world = live
     qtbot.waitUntil(lambda: view.frames > 5, timeout=5000)
     view.draw_frame()
     x, y = view.envelope.getData()
@@ -53,7 +53,7 @@ def test_frames_draw_two_points_per_column_with_peaks(qtbot: Any, live: Any) -> 
 
 
 def test_follow_keeps_the_newest_samples_and_pause_holds(qtbot: Any, live: Any) -> None:
-    view, source, _acq = live
+    view, source, _acq, _world = live
     view.draw_frame()
     _, end = source.extent()
     t0, t1 = view.view_range()
@@ -75,7 +75,7 @@ def test_follow_keeps_the_newest_samples_and_pause_holds(qtbot: Any, live: Any) 
 def test_dual_marker_stats_match_numpy(qtbot: Any, live: Any, bridge: Any) -> None:
     from tinybench_gui.gui.panels.markers_panel import MarkersPanel
 
-    view, source, acq = live
+    view, source, acq, _world = live
     view.draw_frame()
     panel = MarkersPanel(bridge)
     qtbot.addWidget(panel)
@@ -103,15 +103,17 @@ def test_dual_marker_stats_match_numpy(qtbot: Any, live: Any, bridge: Any) -> No
 def test_jump_to_next_inference_places_markers_on_it(qtbot: Any, live: Any, bridge: Any) -> None:
     from tinybench_gui.gui.panels.markers_panel import MarkersPanel
 
-    view, source, _acq = live
+    view, source, _acq, world = live
     qtbot.waitUntil(lambda: len(source.marks().inferences) >= 10, timeout=5000)
     panel = MarkersPanel(bridge)
     qtbot.addWidget(panel)
     panel.set_view(view)
-    first = source.marks().inferences[0]
-    view.show_range(first[0] - 0.1, first[0] - 0.05)
+    # Not the first: under load the feed may sample before all inferences were scheduled.
+    first = source.marks().inferences[3]
+    view.show_range(first[0] - 0.012, first[0] - 0.005)
     panel.jump("inference", +1)
     assert view.marker_span() == pytest.approx((first[0], first[1]))
     assert not view.follow
-    assert first[1] - first[0] == pytest.approx(0.01, abs=2e-5)  # the pin's 10 ms, at 100 kS/s
+    # The pin is high for the inference minus the firmware's gap, to the sample (100 kS/s).
+    assert first[1] - first[0] == pytest.approx(0.01 - world.inference_pin_gap_s, abs=2e-5)
     panel.close_worker()
