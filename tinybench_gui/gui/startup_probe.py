@@ -30,7 +30,7 @@ class _FirstFrame(QObject):
         self._app = app
         self._seen = False
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
             not self._seen
             and event.type() == QEvent.Type.Paint
