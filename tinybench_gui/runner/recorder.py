@@ -26,7 +26,7 @@ from tinybench_gui.runner.events import (
     RunStarted,
     WindowFinished,
 )
-from tinybench_gui.runner.plan import RunPlan
+from tinybench_gui.runner.plan import RULES_MIN_WINDOW_S, RunPlan
 from tinybench_gui.runner.results import RunSummary
 from tinybench_gui.runner.state import RunState
 from tinybench_gui.storage.layout import RunState as FileState
@@ -136,7 +136,7 @@ class RunRecorder:
             stop_sample=int(r.extra.get("stop_sample", -1)),
             energy_j=float("nan") if r.energy_j is None else r.energy_j,
             power_w=float("nan") if r.power_w is None else r.power_w,
-            valid=r.runtime_s >= self.plan.min_window_s and not problem,
+            valid=r.runtime_s >= RULES_MIN_WINDOW_S and not problem,
             note=note,
         )
 
