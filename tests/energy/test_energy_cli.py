@@ -6,7 +6,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -80,8 +79,6 @@ def test_energy_mode_without_devices_says_what_is_missing(
     code = main(["run", "--mode", "energy", "--io-board", "/dev/null"])
     assert code == 1
     assert "needs --io-board PORT and --monitor" in capsys.readouterr().err
-    start = time.monotonic()
     code = main(["run", "--mode", "energy", "--io-board", "/dev/null", "--monitor", "otii:1"])
     assert code == 1
     assert "unknown energy monitor 'otii:1'" in capsys.readouterr().err
-    assert time.monotonic() - start < 5

@@ -121,6 +121,15 @@ def test_dut_without_m_ready_within_5_s(tmp_path: Path) -> None:
         assert run.status.state.value == "failed"
 
 
+def test_board_that_does_not_relay_the_boot_banner(tmp_path: Path) -> None:
+    with sim("ppk2", io_board_relays_boot=False) as bench:
+        runner, summary, _ = run_energy(bench, tmp_path, windows=1, iterations=10)
+    assert runner.last_state == RunState.DONE
+    assert summary.windows[0].energy_j is not None
+    log = (tmp_path / "run" / "log.txt").read_text()
+    assert "no boot banner was relayed, but the DUT answers `name`" in log
+
+
 def test_board_answering_for_a_dut_that_is_not_there(tmp_path: Path) -> None:
     with sim("js220", dut_present=False) as bench:
         runner, _, _ = run_energy(bench, tmp_path)

@@ -32,7 +32,7 @@ import numpy as np
 from tinybench_gui.devices.capabilities import CommandChannel
 from tinybench_gui.devices.energy.monitor import EnergyMonitor, MonitorError
 from tinybench_gui.devices.io_board import ENERGY_DUT_BAUD, ArduinoIoManager, InterfaceBoard
-from tinybench_gui.devices.transport import LinkError
+from tinybench_gui.devices.transport import LinkError, LinkTimeoutError
 from tinybench_gui.protocol.replies import InferStart, Reply, WarmupDone
 from tinybench_gui.runner.context import RunContext, RunInvalidError
 from tinybench_gui.runner.energy_report import NOT_FIVE, NOT_VALID, TOO_SHORT, energy_report
@@ -192,8 +192,7 @@ def prepare_energy(ctx: RunContext, channel: CommandChannel) -> Callable[[], Non
                 board.purge()
             monitor.power(True)
             if board is not None:
-                boot_lines = board.wait_for_dut_ready(BOOT_LIMIT_S)
-                ctx.log("DUT booted: " + " | ".join(boot_lines))
+                boot_lines = _wait_for_boot(ctx, board)
         else:
             ctx.log(f"the {caps.model} cannot switch the supply: the DUT is powered by the user")
         time_source = ctx.resources.devices.get("time_source", time.monotonic)
@@ -218,6 +217,28 @@ def prepare_energy(ctx: RunContext, channel: CommandChannel) -> Callable[[], Non
         teardown()
         raise
     return teardown
+
+
+def _wait_for_boot(ctx: RunContext, board: InterfaceBoard | ArduinoIoManager) -> list[str]:
+    """The DUT's boot banner through the board, within the EnergyRunner's 5 s.
+
+    Whether a board relays output nobody asked for is not documented; if no banner
+    came, one quick ``name`` tells a DUT that booted silently from one that did not.
+    """
+    try:
+        lines = board.wait_for_dut_ready(BOOT_LIMIT_S)
+    except LinkTimeoutError as exc:
+        board.purge()
+        try:
+            answer = board.transact("name", line_timeout_s=0.5)
+        except LinkError:
+            raise exc from None
+        if not any(line.startswith("m-name-dut-") for line in answer.lines):
+            raise exc from None
+        ctx.log("no boot banner was relayed, but the DUT answers `name`: it booted")
+        return list(answer.lines)
+    ctx.log("DUT booted: " + " | ".join(lines))
+    return lines
 
 
 # -- the procedure -----------------------------------------------------------------------------
@@ -419,6 +440,18 @@ def run_energy(ctx: RunContext) -> None:
         ctx.emit(WindowFinished(window))
         if measured.problem:
             ctx.log(f"window {index}: {measured.problem}")
+        counts = session.acquisition.counts()
+        if counts.drop_fraction > DROP_LIMIT:
+            ctx.log(
+                f"window {index}: {counts.dropped_samples} samples dropped so far "
+                f"({counts.drop_fraction * 100:.3f} %, limit 0.1 %): the run will not be valid"
+            )
+        if counts.saturated_samples:
+            ctx.log(
+                f"window {index}: current range saturated on {counts.saturated_samples} samples"
+            )
+        if 0 < window.runtime_s < plan.min_window_s:
+            ctx.log(f"window {index}: {window.runtime_s:.3f} s, under {plan.min_window_s:g} s")
     if caps.inference_line is not None and not any_inference_pin:
         ctx.summary.notes.append(
             "Per-inference figures not available: no edges on the inference pin (the "

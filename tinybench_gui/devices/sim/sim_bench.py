@@ -53,6 +53,8 @@ class SimBench:
         False: the interface board answers for a DUT that is not connected.
     inference_pin:
         The DUT also drives the second pin high during each inference.
+    io_board_relays_boot:
+        The interface board passes on DUT output nobody asked for (the boot banner).
     wire_time:
         Emulate the DUT's 9600 Bd UART (a download then takes as long as on hardware).
     """
@@ -72,6 +74,7 @@ class SimBench:
         inference_pin: bool = True,
         lag_s: float = 0.3,
         wire_time: bool = True,
+        io_board_relays_boot: bool = True,
     ) -> None:
         if monitor not in MONITOR_KINDS:
             raise ValueError(f"unknown simulated monitor {monitor!r}; pick one of {MONITOR_KINDS}")
@@ -95,8 +98,15 @@ class SimBench:
         self.boot_delay_s = boot_delay_s
         self._timers: list[threading.Timer] = []
         powered_by_user = monitor == "js220"
-        self.dut_server = SimDutServer(self.dut, boot=powered_by_user, wire_time=wire_time).start()
-        self.io_board = SimIoBoard(self.dut_server.url if dut_present else None, kind=io_board)
+        self.dut_server = SimDutServer(self.dut, boot=powered_by_user, wire_time=wire_time)
+        if not powered_by_user:
+            self.dut_server.power_off()  # until the monitor switches the supply on
+        self.dut_server.start()
+        self.io_board = SimIoBoard(
+            self.dut_server.url if dut_present else None,
+            kind=io_board,
+            relay_unsolicited=io_board_relays_boot,
+        )
         self.monitor_sim: SimLpm01a | SimPpk2 | None = None
         self.fake_joulescope: FakeJoulescopeDriver | None = None
         if monitor == "lpm01a":

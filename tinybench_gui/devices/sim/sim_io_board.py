@@ -37,6 +37,7 @@ class SimIoBoard:
         dut_baud: int = 9600,
         actual_dut_baud: int | None = None,
         reset_s: float = 0.2,
+        relay_unsolicited: bool = True,
     ) -> None:
         self.kind = kind
         self.dut_url = dut_url
@@ -44,6 +45,10 @@ class SimIoBoard:
         # The DUT's real baud; a mismatch garbles the relay as on a real UART.
         self.actual_dut_baud = actual_dut_baud or dut_baud
         self.reset_s = reset_s
+        # False: DUT output is relayed only while a `dut` command waits for its m-ready
+        # (the boot banner is lost), which the real firmware may well do.
+        self.relay_unsolicited = relay_unsolicited
+        self._relaying = False
         self.pty = PtyEndpoint()
         self.commands: list[str] = []
         self._dut: Any = None
@@ -98,13 +103,17 @@ class SimIoBoard:
         *lines, self._dut_pending = self._dut_pending.split(b"\n")
         for raw in lines:
             text = raw.decode("ascii", errors="replace").strip("\r\x00")
-            self._say(f"[dut]: {text}")
+            if self._relaying or self.relay_unsolicited:
+                self._say(f"[dut]: {text}")
+            if text == "m-ready":
+                self._relaying = False
 
     def _command(self, text: str) -> None:
         self.commands.append(text)
         word, _, arg = text.partition(" ")
         if word == "dut":
             self._say(f"m-dut-passthrough({arg})", "m-ready")
+            self._relaying = True
             if self._dut is not None:
                 with contextlib.suppress(serial.SerialException, OSError):
                     self._dut.write(arg.encode("ascii", "replace") + b"%")
