@@ -4,6 +4,65 @@
 
 #include <stddef.h>
 
+/* Dot product with the input offset, sum((x[i] + offset) * w[i]), the inner loop of CONV_2D and
+ * FULLY_CONNECTED. Integer sums are exact in any order, so the Cortex-M4 DSP path (two 16-bit
+ * multiply-accumulates per SMLAD) gives the same int32 as the plain loop. TB_SIMD32_EMULATE
+ * builds the DSP path on the host with C stand-ins for the instructions, so the host tests cover
+ * it too. */
+#if defined(__ARM_FEATURE_SIMD32) && !defined(TB_SIMD32_EMULATE)
+#include <arm_acle.h>
+#define TB_SIMD32 1
+#define tb_sxtb16(x) __sxtb16(x)
+#define tb_sadd16(a, b) __sadd16((a), (b))
+#define tb_smlad(a, b, acc) ((int32_t)__smlad((a), (b), (acc)))
+#elif defined(TB_SIMD32_EMULATE)
+#define TB_SIMD32 1
+static inline uint32_t tb_sxtb16(uint32_t x)
+{
+    uint32_t lo = (uint32_t)(uint16_t)(int16_t)(int8_t)(x & 0xFFu);
+    uint32_t hi = (uint32_t)(uint16_t)(int16_t)(int8_t)((x >> 16) & 0xFFu);
+    return lo | (hi << 16);
+}
+static inline uint32_t tb_sadd16(uint32_t a, uint32_t b)
+{
+    uint16_t lo = (uint16_t)((int16_t)(a & 0xFFFFu) + (int16_t)(b & 0xFFFFu));
+    uint16_t hi = (uint16_t)((int16_t)(a >> 16) + (int16_t)(b >> 16));
+    return (uint32_t)lo | ((uint32_t)hi << 16);
+}
+static inline int32_t tb_smlad(uint32_t a, uint32_t b, int32_t acc)
+{
+    int32_t p0 = (int32_t)(int16_t)(a & 0xFFFFu) * (int32_t)(int16_t)(b & 0xFFFFu);
+    int32_t p1 = (int32_t)(int16_t)(a >> 16) * (int32_t)(int16_t)(b >> 16);
+    return (int32_t)((uint32_t)acc + (uint32_t)p0 + (uint32_t)p1);
+}
+#endif
+#if defined(TB_SIMD32)
+static inline uint32_t tb_ror8(uint32_t x) { return (x >> 8) | (x << 24); } /* one ROR */
+#endif
+
+static inline int32_t dot_offset(const int8_t *x, const int8_t *w, int32_t n, int32_t offset)
+{
+    int32_t acc = 0;
+    int32_t i = 0;
+#if defined(TB_SIMD32)
+    const uint32_t offset2 = ((uint32_t)(uint16_t)offset << 16) | (uint32_t)(uint16_t)offset;
+    for (; i + 4 <= n; i += 4) {
+        uint32_t xv;
+        uint32_t wv;
+        __builtin_memcpy(&xv, x + i, 4); /* unaligned word load, inlined even freestanding */
+        __builtin_memcpy(&wv, w + i, 4);
+        const uint32_t x02 = tb_sadd16(tb_sxtb16(xv), offset2);
+        const uint32_t x13 = tb_sadd16(tb_sxtb16(tb_ror8(xv)), offset2);
+        acc = tb_smlad(x02, tb_sxtb16(wv), acc);
+        acc = tb_smlad(x13, tb_sxtb16(tb_ror8(wv)), acc);
+    }
+#endif
+    for (; i < n; ++i) {
+        acc += ((int32_t)x[i] + offset) * (int32_t)w[i];
+    }
+    return acc;
+}
+
 static inline int32_t srdhm(int32_t a, int32_t b)
 {
     /* SaturatingRoundingDoublingHighMul */
@@ -47,6 +106,15 @@ void tb_conv2d_s8(const tb_conv_params *p, const int8_t *in, int8_t *out)
         const int32_t in_y0 = oy * p->stride_h - p->pad_h;
         for (int32_t ox = 0; ox < p->out_w; ++ox) {
             const int32_t in_x0 = ox * p->stride_w - p->pad_w;
+            /* The valid kernel columns: with dilation 1 they are one contiguous run of input. */
+            int32_t kx0 = 0;
+            int32_t kx1 = p->k_w;
+            while (kx0 < kx1 && in_x0 + kx0 * p->dil_w < 0) {
+                ++kx0;
+            }
+            while (kx1 > kx0 && in_x0 + (kx1 - 1) * p->dil_w >= p->in_w) {
+                --kx1;
+            }
             int8_t *o = out + ((size_t)oy * p->out_w + ox) * p->out_c;
             for (int32_t oc = 0; oc < p->out_c; ++oc) {
                 const int8_t *f = p->filter + (size_t)oc * p->k_h * p->k_w * in_c;
@@ -56,15 +124,15 @@ void tb_conv2d_s8(const tb_conv_params *p, const int8_t *in, int8_t *out)
                     if (iy < 0 || iy >= p->in_h) {
                         continue;
                     }
-                    for (int32_t kx = 0; kx < p->k_w; ++kx) {
-                        const int32_t ix = in_x0 + kx * p->dil_w;
-                        if (ix < 0 || ix >= p->in_w) {
-                            continue;
-                        }
-                        const int8_t *src = in + ((size_t)iy * p->in_w + ix) * in_c;
-                        const int8_t *fk = f + ((size_t)ky * p->k_w + kx) * in_c;
-                        for (int32_t ic = 0; ic < in_c; ++ic) {
-                            acc += ((int32_t)src[ic] + p->input_offset) * (int32_t)fk[ic];
+                    const int8_t *row = in + ((size_t)iy * p->in_w) * in_c;
+                    const int8_t *frow = f + (size_t)ky * p->k_w * in_c;
+                    if (p->dil_w == 1) {
+                        acc += dot_offset(row + (size_t)(in_x0 + kx0) * in_c, frow + (size_t)kx0 * in_c,
+                                          (kx1 - kx0) * in_c, p->input_offset);
+                    } else {
+                        for (int32_t kx = kx0; kx < kx1; ++kx) {
+                            acc += dot_offset(row + (size_t)(in_x0 + kx * p->dil_w) * in_c,
+                                              frow + (size_t)kx * in_c, in_c, p->input_offset);
                         }
                     }
                 }
@@ -81,38 +149,45 @@ void tb_conv2d_s8(const tb_conv_params *p, const int8_t *in, int8_t *out)
 
 void tb_depthwise_conv2d_s8(const tb_conv_params *p, const int8_t *in, int8_t *out)
 {
+    /* Channel-innermost: input and filter rows are contiguous over channels (NHWC), and one
+     * accumulator per output channel of the pixel. */
+    static int32_t acc[TB_DEPTHWISE_MAX_CHANNELS];
     const int32_t m = p->depth_multiplier;
+    const int32_t channels = p->out_c;
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
         const int32_t in_y0 = oy * p->stride_h - p->pad_h;
         for (int32_t ox = 0; ox < p->out_w; ++ox) {
             const int32_t in_x0 = ox * p->stride_w - p->pad_w;
-            int8_t *o = out + ((size_t)oy * p->out_w + ox) * p->out_c;
-            for (int32_t ic = 0; ic < p->in_c; ++ic) {
-                for (int32_t mi = 0; mi < m; ++mi) {
-                    const int32_t oc = ic * m + mi;
-                    int32_t acc = 0;
-                    for (int32_t ky = 0; ky < p->k_h; ++ky) {
-                        const int32_t iy = in_y0 + ky * p->dil_h;
-                        if (iy < 0 || iy >= p->in_h) {
-                            continue;
-                        }
-                        for (int32_t kx = 0; kx < p->k_w; ++kx) {
-                            const int32_t ix = in_x0 + kx * p->dil_w;
-                            if (ix < 0 || ix >= p->in_w) {
-                                continue;
-                            }
-                            int32_t v = in[((size_t)iy * p->in_w + ix) * p->in_c + ic];
-                            int32_t w = p->filter[((size_t)ky * p->k_w + kx) * p->out_c + oc];
-                            acc += (v + p->input_offset) * w;
-                        }
-                    }
-                    if (p->bias != NULL) {
-                        acc += p->bias[oc];
-                    }
-                    acc = tb_multiply_by_quantized_multiplier(acc, p->mult[oc], p->shift[oc]);
-                    acc += p->output_offset;
-                    o[oc] = clamp_s8(acc, p->act_min, p->act_max);
+            for (int32_t oc = 0; oc < channels; ++oc) {
+                acc[oc] = p->bias != NULL ? p->bias[oc] : 0;
+            }
+            for (int32_t ky = 0; ky < p->k_h; ++ky) {
+                const int32_t iy = in_y0 + ky * p->dil_h;
+                if (iy < 0 || iy >= p->in_h) {
+                    continue;
                 }
+                for (int32_t kx = 0; kx < p->k_w; ++kx) {
+                    const int32_t ix = in_x0 + kx * p->dil_w;
+                    if (ix < 0 || ix >= p->in_w) {
+                        continue;
+                    }
+                    const int8_t *src = in + ((size_t)iy * p->in_w + ix) * p->in_c;
+                    const int8_t *w = p->filter + ((size_t)ky * p->k_w + kx) * channels;
+                    if (m == 1) {
+                        for (int32_t c = 0; c < channels; ++c) {
+                            acc[c] += ((int32_t)src[c] + p->input_offset) * (int32_t)w[c];
+                        }
+                    } else {
+                        for (int32_t oc = 0; oc < channels; ++oc) {
+                            acc[oc] += ((int32_t)src[oc / m] + p->input_offset) * (int32_t)w[oc];
+                        }
+                    }
+                }
+            }
+            int8_t *o = out + ((size_t)oy * p->out_w + ox) * channels;
+            for (int32_t oc = 0; oc < channels; ++oc) {
+                int32_t v = tb_multiply_by_quantized_multiplier(acc[oc], p->mult[oc], p->shift[oc]);
+                o[oc] = clamp_s8(v + p->output_offset, p->act_min, p->act_max);
             }
         }
     }
@@ -125,10 +200,7 @@ void tb_fully_connected_s8(const tb_fc_params *p, const int8_t *in, int8_t *out)
         int8_t *y = out + (size_t)b * p->out_depth;
         for (int32_t o = 0; o < p->out_depth; ++o) {
             const int8_t *w = p->filter + (size_t)o * p->in_depth;
-            int32_t acc = 0;
-            for (int32_t i = 0; i < p->in_depth; ++i) {
-                acc += ((int32_t)x[i] + p->input_offset) * (int32_t)w[i];
-            }
+            int32_t acc = dot_offset(x, w, p->in_depth, p->input_offset);
             if (p->bias != NULL) {
                 acc += p->bias[o];
             }

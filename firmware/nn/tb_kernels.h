@@ -9,6 +9,10 @@
 
 #include <stdint.h>
 
+/* Output channels of one depthwise convolution at most (its per-pixel accumulator row). The
+ * generator rejects models above it. */
+#define TB_DEPTHWISE_MAX_CHANNELS 512
+
 typedef struct {
     int32_t in_h, in_w, in_c;
     int32_t out_h, out_w, out_c;

@@ -19,13 +19,15 @@ SAME, VALID = s.Padding.SAME, s.Padding.VALID
 RECORDS = 24
 
 
-def _run_host(model: Path, work: Path, records: list[list[np.ndarray]]) -> np.ndarray:
+def _run_host(
+    model: Path, work: Path, records: list[list[np.ndarray]], defines: list[str]
+) -> np.ndarray:
     gen = work / "gen"
     generate(read_graph(model), gen, model_name=model.name)
     exe = work / "run"
     subprocess.run(
         [
-            "cc", "-O2", "-std=c11", "-ffp-contract=off",
+            "cc", "-O2", "-std=c11", "-ffp-contract=off", *defines,
             "-I", str(gen), "-I", str(FIRMWARE_DIR / "nn"),
             str(gen / "tb_model.c"), str(FIRMWARE_DIR / "nn" / "tb_kernels.c"),
             str(FIRMWARE_DIR / "tools" / "tb_run_model.c"), "-o", str(exe),
@@ -84,8 +86,13 @@ CASES = {
 }  # fmt: skip
 
 
+# The plain C loops, and the Cortex-M4 DSP (SMLAD) path with C stand-ins for its instructions.
+VARIANTS = {"scalar": [], "simd32": ["-DTB_SIMD32_EMULATE"]}
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_kernel_is_bit_exact_with_litert(case: str, tmp_path: Path) -> None:
+def test_kernel_is_bit_exact_with_litert(case: str, variant: str, tmp_path: Path) -> None:
     require_tools("cc")
     rng = np.random.default_rng(abs(hash(case)) % 2**32)
     model = tmp_path / f"{case}.tflite"
@@ -97,7 +104,7 @@ def test_kernel_is_bit_exact_with_litert(case: str, tmp_path: Path) -> None:
         for _ in range(RECORDS)
     ]
     expected = _run_litert(model, records)
-    got = _run_host(model, tmp_path, records)
+    got = _run_host(model, tmp_path, records, VARIANTS[variant])
     assert got.shape == expected.shape
     diff = np.abs(got.astype(int) - expected.astype(int))
     assert diff.max() == 0, f"{case}: {int((diff > 0).sum())} of {diff.size} outputs differ"

@@ -22,6 +22,7 @@ from tinybench_gui.firmware.quantization import (
 )
 
 _ARENA_ALIGN = 16
+_DEPTHWISE_MAX_CHANNELS = 512  # TB_DEPTHWISE_MAX_CHANNELS in firmware/nn/tb_kernels.h
 _INT8 = 9
 _INT32 = 2
 
@@ -291,6 +292,11 @@ def _conv_like(em: _Emitter, op: Operator, tag: str, buf, depthwise: bool) -> No
         bias = em.const("int32_t", f"{tag}_bias", em.tensor(bias_i).data.astype(np.int64))  # type: ignore[union-attr]
     mult, shift, _ = em.channel_multipliers(oc, in_t, f_t, out_t, tag)
     mult_k = int(o.depthMultiplier) if depthwise else 1
+    if depthwise and oc > _DEPTHWISE_MAX_CHANNELS:
+        raise UnsupportedModelError(
+            f"DEPTHWISE_CONV_2D with {oc} channels (the kernel's limit is "
+            f"{_DEPTHWISE_MAX_CHANNELS}, TB_DEPTHWISE_MAX_CHANNELS in tb_kernels.h)"
+        )
     em.macs += oh * ow * oc * kh * kw * (1 if depthwise else ic)
     em.decls.append(
         f"static const tb_conv_params {tag} = {{{ih}, {iw}, {ic}, {oh}, {ow}, {oc}, {kh}, {kw}, "
