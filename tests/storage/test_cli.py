@@ -52,6 +52,16 @@ def test_info_prints_status_channels_and_results(
     assert "L4R5ZI" in out
 
 
+def test_info_json_for_scripts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _run_file(tmp_path / "run.h5", status="cancelled")
+    assert main(["info", str(path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["status"] == "cancelled"
+    assert data["channels"]["current_a"]["samples"] == 50_000
+    assert data["tables"]["windows"] == 5
+    assert data["results"][0]["name"] == "median_energy_per_inference"
+
+
 @pytest.mark.parametrize("content", [b"not hdf5 at all", b""])
 def test_info_on_bad_file_is_one_line_not_a_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes

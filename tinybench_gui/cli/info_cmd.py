@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -32,6 +33,7 @@ def register(sub: Any) -> None:
         "Live and crashed files open read-only.",
     )
     p.add_argument("run_file", type=Path, metavar="RUN.h5")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON (for scripts)")
     p.set_defaults(handler=info)
 
 
@@ -51,6 +53,9 @@ def info(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     with run:
+        if args.json:
+            print(json.dumps(_summary(run), indent=1))
+            return 0
         st = run.status
         print(f"run file      {run.path}")
         origin = f", imported from {run.imported_from}" if run.imported_from else ""
@@ -95,6 +100,51 @@ def info(args: argparse.Namespace) -> int:
             )
             print(f"note          opened read-only through SWMR; {hint}")
     return 0
+
+
+def _summary(run: Any) -> dict[str, Any]:
+    from tinybench_gui.storage import layout
+
+    st = run.status
+    return {
+        "path": str(run.path),
+        "layout_version": run.layout_version,
+        "tinybench_version": run.tinybench_version,
+        "imported_from": run.imported_from or None,
+        "status": st.state.value,
+        "status_reason": st.reason,
+        "interrupted": st.interrupted,
+        "created_utc": st.created_utc,
+        "finished_utc": st.finished_utc or None,
+        "last_flush_unix_s": st.last_flush_unix_s,
+        "mode": run.mode,
+        "model": run.model,
+        "provenance": run.provenance,
+        "channels": {
+            c.name: {
+                "units": c.units,
+                "kind": c.kind,
+                "sample_rate_hz": c.sample_rate_hz,
+                "first_sample_index": c.first_sample_index,
+                "samples": c.n_samples,
+                "duration_s": c.duration_s,
+            }
+            for c in run.channels.values()
+        },
+        "tables": {name: run.table_rows(name) for name in layout.TABLES},
+        "results": [
+            {
+                "name": r.name,
+                "value": r.value,
+                "units": r.units,
+                "valid": r.valid,
+                "reason": r.reason,
+            }
+            for r in run.results
+        ],
+        "artifacts": run.artifacts,
+        "opened_swmr": run.opened_swmr,
+    }
 
 
 def _short(value: Any, width: int = 90) -> str:
