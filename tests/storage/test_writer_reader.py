@@ -256,3 +256,16 @@ def test_sample_rate_change_fails_the_recording_with_why(tmp_path: Path) -> None
     with load_run(path) as run:
         assert "changed its sample rate" in run.status.reason
         assert run.channels["current_a"].n_samples == 100
+
+
+def test_caller_may_reuse_its_buffer_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "run.h5"
+    w = RunWriter.create(path, {})
+    buf = np.zeros(1000, np.float32)
+    for k in range(5):
+        buf[:] = k  # a ring-buffer style producer overwrites the same array
+        w.append_samples(Samples(k * 1000, 1000.0, {"current_a": buf}))
+    w.close("complete")
+    with load_run(path) as run:
+        _, values = run.samples("current_a", 0, 5.0)
+    np.testing.assert_array_equal(values, np.repeat(np.arange(5, dtype=np.float32), 1000))

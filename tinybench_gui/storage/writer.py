@@ -248,8 +248,16 @@ class RunWriter:
             )
 
     def append_samples(self, block: Samples | SampleBlockLike) -> None:
-        """Queue a block of samples (``Samples`` or an energy monitor's ``SampleBlock``)."""
+        """Queue a block of samples (``Samples`` or an energy monitor's ``SampleBlock``).
+
+        The arrays are copied, so the caller may reuse its buffers at once.
+        """
         samples = block if isinstance(block, Samples) else _block_to_samples(block)
+        samples = Samples(
+            samples.first_sample_index,
+            samples.sample_rate_hz,
+            {name: np.array(a, copy=True) for name, a in samples.channels.items()},
+        )
         events = () if isinstance(block, Samples) else tuple(getattr(block, "events", ()))
         nbytes = sum(int(a.nbytes) for a in samples.channels.values())
         n = len(next(iter(samples.channels.values()))) if samples.channels else 0
@@ -582,6 +590,9 @@ class RunWriter:
                     reason = self._drop_reasons.pop(
                         ch.next_index, "samples missing from the instrument stream"
                     )
+                    # Later blocks of the same drop are inside this gap.
+                    for key in [k for k in self._drop_reasons if k < start]:
+                        del self._drop_reasons[key]
                 if not gap_rows:
                     gap_rows.append(row(layout.GAPS_DTYPE, (ch.next_index, missing, reason)))
                 ch.append(np.full(missing, ch.fill_value(), dtype=ch.ds.dtype))
