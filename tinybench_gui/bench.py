@@ -136,6 +136,13 @@ def energy_resources(
     )
 
 
+def simulated_energy_bench(monitor: str = "ppk2", **options: Any) -> Any:
+    """Start a ``SimBench`` (DUT, interface board, ``monitor`` in one simulated world)."""
+    from tinybench_gui.devices.sim.sim_bench import SimBench
+
+    return SimBench(monitor, **options)  # type: ignore[arg-type]
+
+
 def simulated_energy_resources(bench: Any, *, line_timeout_s: float = 5.0) -> RunResources:
     """Energy resources on a ``SimBench``: real drivers on the simulators' ports.
 

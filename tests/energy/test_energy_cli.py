@@ -23,7 +23,7 @@ def test_run_energy_on_served_ptys(tmp_path: Path) -> None:
             "sim",
             "serve",
             "--energy-bench",
-            "ppk2",
+            "lpm01a",
             "--benchmark",
             "kws01",
             "--board-profile",

@@ -51,3 +51,17 @@ def test_layer_profile_follows_the_models_operators() -> None:
     assert sum(f for f, _ in profile) == pytest.approx(1.0)
     fractions = np.array([f for f, _ in profile])
     assert fractions.max() > 5 * fractions.min()  # convolutions dominate
+
+
+def test_injected_spikes_are_in_the_ground_truth() -> None:
+    model = PowerModel(idle_current_a=0.002, spike_rate_hz=200.0, noise_fraction=0.0)
+    world = SimWorld(model, clock=lambda: 0.0, seed=4)
+    world.set_power(True)
+    world.inference(0.0, 0.5)
+    assert 50 < len(world.spikes) < 150
+    without = sum(f * c for f, c in model.layer_profile) / sum(f for f, _ in model.layer_profile)
+    extra = len(world.spikes) * model.spike_current_a * model.spike_width_s
+    expected = world.supply_voltage_v * (without * 0.5 + extra)
+    assert world.energy_between(0.0, 0.5) == pytest.approx(expected, rel=1e-9)
+    current, _ = world.sample(0.0, 50_000, 100_000.0, noise=False)
+    assert current.max() > model.spike_current_a

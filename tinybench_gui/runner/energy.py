@@ -287,6 +287,7 @@ def _measure_window(
         _check_monitor(ctx, session)
         acquisition.wait_for(caught_up_index, 0.05)
     edge_mark = len(acquisition.edges())
+    dropped_before = acquisition.counts().dropped_samples
     if session.writer is not None:
         session.writer.add_time_map(time.time(), acquisition.ring.end_index)
 
@@ -325,7 +326,14 @@ def _measure_window(
     edges = tuple(acquisition.edges(edge_mark))
     found = window_pulses()
     problem = None
-    if len(found) < 2:
+    lost = acquisition.counts().dropped_samples - dropped_before
+    if len(found) < 2 and lost:
+        problem = (
+            f"{len(found)} timestamp pulse(s) where 2 were expected: {lost} samples were dropped "
+            "during this window and the edge may have been among them (the host did not read "
+            "the instrument fast enough, or the USB link failed)"
+        )
+    elif len(found) < 2:
         problem = (
             f"{len(found)} timestamp pulse(s) where 2 were expected (missing timestamp edge): "
             "check the timestamp wire (DUT D7 to LPM01A D7 / Joulescope GPI0 / PPK2 D0), its "

@@ -53,6 +53,8 @@ class SimBench:
         False: the interface board answers for a DUT that is not connected.
     inference_pin:
         The DUT also drives the second pin high during each inference.
+    spike_rate_hz:
+        Random current spikes per second of inference (to practise finding them).
     io_board_relays_boot:
         The interface board passes on DUT output nobody asked for (the boot banner).
     wire_time:
@@ -75,6 +77,7 @@ class SimBench:
         lag_s: float = 0.3,
         wire_time: bool = True,
         io_board_relays_boot: bool = True,
+        spike_rate_hz: float = 0.0,
     ) -> None:
         if monitor not in MONITOR_KINDS:
             raise ValueError(f"unknown simulated monitor {monitor!r}; pick one of {MONITOR_KINDS}")
@@ -83,7 +86,10 @@ class SimBench:
         if model is None:
             # The inference's current shape follows the model's own operators.
             bench_info = get_benchmark(benchmark)
-            model = PowerModel(layer_profile=layer_profile(find_model(bench_info.int8_model)))
+            model = PowerModel(
+                layer_profile=layer_profile(find_model(bench_info.int8_model)),
+                spike_rate_hz=spike_rate_hz,
+            )
         self.world = SimWorld(model, seed=seed, clock=self.clock.now_s)
         self.dut = SimDut(
             benchmark,

@@ -50,6 +50,10 @@ class PowerModel:
     uart_current_a: float = 0.0004
     layer_profile: tuple[tuple[float, float], ...] = DEFAULT_LAYER_PROFILE
     noise_fraction: float = 0.01  # sigma of white noise, relative to the current
+    # Random current spikes during inferences, for spike-hunting practice (0: none).
+    spike_rate_hz: float = 0.0
+    spike_current_a: float = 0.040
+    spike_width_s: float = 50e-6
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +173,8 @@ class SimWorld:
         self._timestamp = _Wire(idle=1)
         self._inference = _Wire(idle=0)
         self._rng = np.random.default_rng(seed)
+        self._spike_rng = np.random.default_rng(seed + 1)
+        self.spikes: list[float] = []  # start times of the injected spikes
         self.supply_voltage_v = 1.8
         self.powered = False
         self.drive_inference_pin = True  # our firmware's optional second pin
@@ -214,6 +220,12 @@ class SimWorld:
             self.inferences.append((t0_s, t1_s))
             if self.drive_inference_pin:
                 self._inference.add_pulse(t0_s, self._pin_end(t0_s, t1_s))
+            if self.model.spike_rate_hz > 0:
+                count = self._spike_rng.poisson(self.model.spike_rate_hz * (t1_s - t0_s))
+                for t in self._spike_rng.uniform(t0_s, t1_s, count):
+                    self._rail.add(float(t), self.model.spike_current_a)
+                    self._rail.add(float(t) + self.model.spike_width_s, -self.model.spike_current_a)
+                    self.spikes.append(float(t))
             t = t0_s
             span = t1_s - t0_s
             total = sum(f for f, _ in self.model.layer_profile)
