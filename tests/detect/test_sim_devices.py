@@ -95,6 +95,9 @@ def test_simulated_bench_by_usb_ids(tmp_path: Path) -> None:
     assert enhanced.probe.behind.name == "unspecified"
     assert by_path[arduino.path].spec.id == "arduino-uno-io-manager"
     assert by_path[arduino.path].role == "io_board"
+    # Opening an UNO's port resets it: the probe let its bootloader finish first.
+    assert by_path[arduino.path].probe.elapsed_s >= 2.0
+    assert by_path[arduino.path].probe.tried_baud_rates == (115200,)
     emon = by_path[lpm.path]
     assert emon.spec.id == "lpm01a"
     assert emon.probe.firmware_version == "1.0.6"

@@ -102,6 +102,7 @@ class BoardSpec:
     emulated: bool = False
     transport: str = "serial"
     probe_baud_rates: tuple[int, ...] = DEFAULT_PROBE_BAUD_RATES
+    open_settle_s: float = 0.0  # a board reset by opening its port (DTR) needs this to boot
     baud_rates: Mapping[str, int] = field(default_factory=dict)
     model_baud_rates: Mapping[str, int] = field(default_factory=dict)
     dut_baud_rate: int | None = None
@@ -206,6 +207,7 @@ def _device(raw: Mapping[str, Any], where: str) -> BoardSpec:
         probe_baud_rates=tuple(
             int(b) for b in raw.get("probe_baud_rates", DEFAULT_PROBE_BAUD_RATES)
         ),
+        open_settle_s=float(raw.get("open_settle_s", 0.0)),
         baud_rates={str(k): int(v) for k, v in raw.get("baud_rates", {}).items()},
         model_baud_rates={str(k): int(v) for k, v in raw.get("model_baud_rates", {}).items()},
         dut_baud_rate=raw.get("dut_baud_rate"),

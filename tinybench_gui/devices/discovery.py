@@ -362,6 +362,7 @@ def identify_port(
             rates,
             deadline_s=options.deadline_s,
             line_timeout_s=options.line_timeout_s,
+            settle_s=max((c.open_settle_s for c in candidates), default=0.0),
         )
     spec, how = _resolve(port, candidates, result, volumes)
     return DetectedDevice(

@@ -62,6 +62,9 @@ def _entry_path(folder: Path, name: str) -> Path:
 
 
 def _pid_alive(pid: int) -> bool:
+    if os.name == "nt":
+        # On Windows os.kill(pid, 0) would terminate the process: do not check there.
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -238,8 +238,13 @@ def probe_name(
     line_timeout_s: float = 0.8,
     banner_quiet_s: float = 0.15,
     look_behind_io_board: bool = True,
+    settle_s: float = 0.0,
 ) -> ProbeResult:
-    """Probe a DUT or interface board with ``name%`` at each baud rate in order."""
+    """Probe a DUT or interface board with ``name%`` at each baud rate in order.
+
+    ``settle_s``: wait after each open before speaking, for boards that opening the port
+    resets (an Arduino UNO's DTR auto-reset).
+    """
     started = time.monotonic()
     budget = _Budget(started + deadline_s)
     if uucp_locked(url):
@@ -255,6 +260,8 @@ def probe_name(
         except PortUnavailableError as exc:
             return _busy_or_error(exc, url, budget, started)
         try:
+            if settle_s > 0:
+                time.sleep(budget.slice_s(settle_s))
             # Lines waiting at the first open are a boot banner; later ones are noise.
             banner = _drain(link, budget, banner_quiet_s) if len(tried) == 1 else []
             try:
@@ -445,10 +452,13 @@ def probe(
     *,
     deadline_s: float = 5.0,
     line_timeout_s: float = 0.8,
+    settle_s: float = 0.0,
 ) -> ProbeResult:
     """Run the identification that suits ``kind`` (a catalog ``identify`` value)."""
     if kind == "lpm01a":
         return probe_lpm01a(url, deadline_s=deadline_s, reply_timeout_s=line_timeout_s)
     if kind == "ppk2":
         return probe_ppk2(url, deadline_s=deadline_s, reply_timeout_s=line_timeout_s)
-    return probe_name(url, baud_rates, deadline_s=deadline_s, line_timeout_s=line_timeout_s)
+    return probe_name(
+        url, baud_rates, deadline_s=deadline_s, line_timeout_s=line_timeout_s, settle_s=settle_s
+    )

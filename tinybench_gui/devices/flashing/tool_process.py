@@ -35,6 +35,10 @@ def find_tool(name: str) -> str | None:
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
     """Terminate the tool's process group, then kill it if it lingers."""
+    if not hasattr(os, "killpg"):  # Windows: no process groups to signal
+        proc.kill()
+        proc.wait(5.0)
+        return
     for sig, wait_s in ((signal.SIGTERM, 2.0), (signal.SIGKILL, 5.0)):
         try:
             os.killpg(proc.pid, sig)
@@ -68,7 +72,7 @@ def run_tool(
         stderr=subprocess.STDOUT,
         env={**os.environ, **(env or {})},
         # Its own process group, so a wrapper script and its children stop together.
-        start_new_session=True,
+        start_new_session=hasattr(os, "killpg"),
     )
     chunks: list[str] = []
     stdout = proc.stdout
