@@ -10,9 +10,10 @@ from typing import ClassVar
 
 import pytest
 
-from tests.detect.fakes import DutBehaviour, FakeDut
+from tests.detect.fakes import DutBehaviour, FakeComports, FakeDut, stlink_v21_port
 from tests.detect.images import vector_table_image, write_elf
 from tinybench_gui.devices.catalog import BoardSpec, load_catalog
+from tinybench_gui.devices.discovery import DetectOptions, detect
 from tinybench_gui.devices.flashing import (
     CancelToken,
     Flasher,
@@ -22,6 +23,7 @@ from tinybench_gui.devices.flashing import (
     FlashRequest,
     FlashResult,
     RouteStatus,
+    request_for_device,
 )
 from tinybench_gui.devices.flashing.history import last_flash, read_history
 from tinybench_gui.devices.flashing.image import FirmwareImage
@@ -220,3 +222,27 @@ def test_qemu_route_restarts_the_board_and_probes_it(tmp_path: Path) -> None:
     finally:
         for board in FakeEmulatedBoard.started:
             board.stop()
+
+
+def test_request_for_a_detected_device(tmp_path: Path, firmware: Path) -> None:
+    with FakeDut() as a, FakeDut() as b:
+        devices = detect(
+            comports=FakeComports(
+                stlink_v21_port(a.path, "0776000011112222"), stlink_v21_port(b.path, "066DFF11")
+            ),
+            registry_folder=tmp_path / "reg",
+            options=DetectOptions(deadline_s=3.0, line_timeout_s=0.3, include_usb_only=False),
+        )
+    known, unknown = sorted(devices, key=lambda d: d.port.serial_number != "0776000011112222")
+    request = request_for_device(known, firmware, verify=False)
+    assert request.board.id == "nucleo-l4r5zi"
+    assert (request.probe_serial, request.port_url, request.baud_rate) == (
+        "0776000011112222",
+        a.path,
+        115200,
+    )
+    assert request.verify is False
+    with pytest.raises(ValueError, match="pick the board"):
+        request_for_device(unknown, firmware)
+    chosen = request_for_device(unknown, firmware, board=CATALOG.get("nucleo-f767zi"))
+    assert chosen.board.id == "nucleo-f767zi"

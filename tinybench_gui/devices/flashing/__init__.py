@@ -4,6 +4,7 @@ QEMU) and the ``Flasher`` that runs them on a worker thread.
 GUI use::
 
     flasher = Flasher()
+    request = request_for_device(detected_device, Path("kws.elf"))
     statuses = flasher.route_statuses(board)           # for the route picker
     image, verdict = flasher.check(request)            # before enabling "Flash"
     job = flasher.start(request, on_progress=..., on_done=...)
@@ -11,7 +12,12 @@ GUI use::
 """
 
 from tinybench_gui.devices.flashing.errors import FlashError, FlashErrorKind
-from tinybench_gui.devices.flashing.flasher import Flasher, FlashJob, default_routes
+from tinybench_gui.devices.flashing.flasher import (
+    Flasher,
+    FlashJob,
+    default_routes,
+    request_for_device,
+)
 from tinybench_gui.devices.flashing.image import (
     FirmwareImage,
     ImageCheck,
@@ -45,4 +51,5 @@ __all__ = [
     "check_image",
     "default_routes",
     "load_image",
+    "request_for_device",
 ]

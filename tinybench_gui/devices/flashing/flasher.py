@@ -15,8 +15,11 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 from tinybench_gui.devices.catalog import BoardSpec, Catalog, load_catalog
+from tinybench_gui.devices.discovery import DetectedDevice
 from tinybench_gui.devices.flashing.cubeprog import CubeProgrammerRoute
 from tinybench_gui.devices.flashing.errors import FlashError, FlashErrorKind
 from tinybench_gui.devices.flashing.history import FlashRecord, record_flash
@@ -64,6 +67,31 @@ def default_routes(catalog: Catalog) -> dict[str, FlashRoute]:
         "qemu": QemuRoute(install=hint("qemu")),
     }
     return routes
+
+
+def request_for_device(
+    device: DetectedDevice,
+    firmware: Path,
+    *,
+    board: BoardSpec | None = None,
+    **options: Any,
+) -> FlashRequest:
+    """A request for a detected device: its catalog entry, probe serial, port and baud rate.
+
+    ``board`` is required when detection could not decide the catalog entry (several
+    Nucleos share one VID:PID); ``options`` are other ``FlashRequest`` fields.
+    """
+    spec = board or device.spec
+    if spec is None:
+        choices = ", ".join(c.id for c in device.candidates) or "none"
+        raise ValueError(f"{device.port.url} could be any of: {choices}; pick the board explicitly")
+    fields: dict[str, Any] = {
+        "probe_serial": device.port.serial_number if device.origin == "usb" else None,
+        "port_url": device.port.url if device.port.is_serial else None,
+        "baud_rate": device.probe.baud_rate,
+    }
+    fields.update(options)
+    return FlashRequest(board=spec, firmware=firmware, **fields)
 
 
 class BannerCatcher:
