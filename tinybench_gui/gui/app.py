@@ -81,6 +81,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         QMessageBox.warning(window, "tinybench", problem)
     for run in args.runs:
         window.open_run(run)
+    if not args.quit_after_show:
+        # First run (issue 9): the tour once; the model setup while reference models are missing.
+        from tinybench_gui.gui.first_run import start_first_run
+
+        start_first_run(window)
     if args.quit_after_show:
         QTimer.singleShot(200, window.close)
     return int(app.exec())

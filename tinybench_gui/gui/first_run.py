@@ -8,11 +8,13 @@ seen in QSettings; Help → "Tour of a run" shows it again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -209,7 +211,33 @@ def start_first_run(window: Any, settings: QSettings | None = None) -> None:
         keep(maybe_show_tour(window, settings))
         keep(offer_model_setup(window, settings))
 
-    QTimer.singleShot(0, after_first_frame)
+    _after_first_paint(window, after_first_frame)
+
+
+class _FirstPaint(QObject):
+    """Calls ``callback`` once, after the first paint of anything in ``window``."""
+
+    def __init__(self, window: QWidget, callback: Callable[[], None]) -> None:
+        super().__init__(window)
+        self._window = window
+        self._callback: Callable[[], None] | None = callback
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            self._callback is not None
+            and event.type() == QEvent.Type.Paint
+            and isinstance(watched, QWidget)
+            and watched.window() is self._window
+        ):
+            callback, self._callback = self._callback, None
+            QApplication.instance().removeEventFilter(self)
+            QTimer.singleShot(0, callback)  # after the paint in progress has finished
+        return False
+
+
+def _after_first_paint(window: QWidget, callback: Callable[[], None]) -> None:
+    # The dialogs and the model check must not delay the window's first frame.
+    QApplication.instance().installEventFilter(_FirstPaint(window, callback))
 
 
 def _help_menu(window: Any) -> Any:

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from tinybench_gui.models.known import KNOWN_MODELS, ModelRef
 from tinybench_gui.models.lookup import (
     ModelNotFoundError,
+    base_url,
     download_model,
     find_model,
     sha256_of,
@@ -91,7 +92,8 @@ def download_missing(
         except (OSError, ValueError) as exc:
             outcome.missing = [r.key for r in refs[index:]]
             outcome.error = (
-                f"Download of {ref.key} from {ref.url} failed: {exc}. Check the network or "
+                f"Download of {ref.key} from {base_url()}{ref.repo_path} failed: {exc}. "
+                "Check the network or "
                 "proxy, set TINYBENCH_MODEL_BASE_URL to a mirror, or choose a folder that "
                 "holds the official files."
             )
