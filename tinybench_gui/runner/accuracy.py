@@ -23,6 +23,7 @@ from tinybench_gui.benchmarks.datasets import Dataset, DatasetEntry, load_datase
 from tinybench_gui.benchmarks.reference_check import FileComparison, HostReference, compare_file
 from tinybench_gui.benchmarks.scoring import score_files
 from tinybench_gui.devices.transport import TranscriptEntry
+from tinybench_gui.protocol.framing import DIRECT_CHUNK_BYTES
 from tinybench_gui.runner.accuracy_report import accuracy_report
 from tinybench_gui.runner.context import RunContext, RunInvalidError
 from tinybench_gui.runner.events import FileScored
@@ -183,9 +184,10 @@ def _run_files(ctx: RunContext, dataset: Dataset, journal: AccuracyJournal) -> N
             ctx.check_cancelled()
             entry = entries[index]
             t_file = time.monotonic()
-            eta = None
             if file_wall:
                 eta = (len(todo) - position) * sum(file_wall) / len(file_wall)
+            else:  # before the first file: its bytes on the wire, a lower bound
+                eta = (len(todo) - position) * _wire_estimate_s(dataset, entry, baud)
             ctx.progress(len(journal.done) + 1, len(entries), entry.file, eta)
             outcome = _run_file(
                 ctx,
@@ -231,11 +233,12 @@ def _run_file(
     for w, window in enumerate(windows):
         ctx.check_cancelled()
         quiet.bulk = w > 0
-        ctx.set_state(RunState.DOWNLOADING, entry.file)
+        where = entry.file if len(windows) == 1 else f"{entry.file} window {w + 1}/{len(windows)}"
+        ctx.set_state(RunState.DOWNLOADING, where)
         mark = ctx.wire_tx_bytes + ctx.wire_rx_bytes
         dut.load(window, cancelled=lambda: ctx.cancelled)
         loaded = ctx.wire_tx_bytes + ctx.wire_rx_bytes
-        ctx.set_state(RunState.MEASURING, entry.file)
+        ctx.set_state(RunState.MEASURING, where)
         result = dut.infer(1, 0, line_timeout_s=timeout_s)
         after = ctx.wire_tx_bytes + ctx.wire_rx_bytes
         elapsed_us = result.elapsed_us
@@ -249,6 +252,15 @@ def _run_file(
         if outcome.host is not None and host is not None:
             outcome.host.append(list(host.expected(window)))
     return outcome
+
+
+def _wire_estimate_s(dataset: Dataset, entry: DatasetEntry, baud_rate: int) -> float:
+    """Seconds one file's downloads spend on the wire (commands, hex, m-ready replies)."""
+    window = entry.window_bytes or dataset.benchmark.dataset_file_bytes
+    chunks = -(-window // DIRECT_CHUNK_BYTES)
+    per_window = len(f"db load {window}%") + 40 + chunks * (len("db %") + len("m-ready\r\n"))
+    per_window += 2 * window
+    return entry.window_count(dataset.benchmark.dataset_file_bytes) * per_window * 10 / baud_rate
 
 
 def _publish(
