@@ -50,7 +50,9 @@ def accuracy_overhead(quick: bool) -> list[FigureRow]:
             note=(
                 f"baseline: the run's wall time; download {100 * kws['download_share']:.1f} %, "
                 f"infer commands {100 * kws['protocol_share']:.1f} %, DUT inference "
-                f"{100 * kws['inference_share']:.1f} % of {kws['files']:.0f} files"
+                f"{100 * kws['inference_share']:.1f} % of {kws['files']:.0f} files; the median "
+                f"file's overhead is {100 * kws['median_file_overhead_share']:.1f} % (the total "
+                "also holds stalls from other processes on a busy machine)"
             ),
         )
     ]
