@@ -136,3 +136,34 @@ def test_emulator_reports_missing_image(tmp_path: Path) -> None:
 
     with pytest.raises(EmulatorError, match="build it first"):
         EmulatedBoard(tmp_path / "none.elf").start()
+
+
+@pytest.mark.qemu
+def test_no_orphan_qemu_after_stop_or_garbage_collection(
+    firmware_image: Callable[..., FirmwareImage],
+) -> None:
+    import gc
+    import os
+
+    require_tools("qemu-system-arm", "arm-none-eabi-gcc", "make")
+    image = firmware_image("ad01", "mps2-an386")
+    board = EmulatedBoard(image.path)
+    board.start()
+    assert board.running
+    board.stop()
+    assert not board.running
+    board.stop()  # twice is fine
+    board.start()  # and a stopped board starts again
+    with SerialLink(board.url, 115200, line_timeout_s=30.0) as link:
+        assert link.read_until_ready("(boot)")[-1] == "m-ready"
+    board.stop()
+
+    forgotten = EmulatedBoard(image.path)
+    forgotten.start()
+    process = forgotten._process
+    assert process is not None
+    del forgotten
+    gc.collect()
+    process.wait(timeout=10)  # the finalizer terminated it
+    assert process.returncode is not None
+    assert not os.path.exists(f"/proc/{process.pid}") or process.returncode is not None

@@ -39,6 +39,7 @@ import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 DEFAULT_ICOUNT_SHIFT = 3
 _CONNECT_TIMEOUT_S = 10.0
@@ -86,7 +87,11 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-def _terminate(process: subprocess.Popen[bytes]) -> None:
+def _shutdown(
+    process: subprocess.Popen[bytes], sockets: list[socket.socket], stopping: threading.Event
+) -> None:
+    """Stop QEMU and close what talks to it; run by stop() or when the board is collected."""
+    stopping.set()
     if process.poll() is None:
         process.terminate()
         try:
@@ -94,6 +99,52 @@ def _terminate(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)
+    if process.stderr is not None:
+        process.stderr.close()
+    for sock in sockets:
+        sock.close()
+
+
+def _read_stderr(
+    process: subprocess.Popen[bytes], lines: list[str], dut_port: int, listening: threading.Event
+) -> None:
+    if process.stderr is None:
+        return
+    with contextlib.suppress(ValueError, OSError):  # closed by stop()
+        for raw in process.stderr:
+            line = raw.decode(errors="replace").rstrip()
+            lines.append(line)
+            if "waiting for connection" in line and f":{dut_port}," in line:
+                listening.set()
+
+
+def _read_pins(
+    sock: socket.socket,
+    events: queue.Queue[PinEvent],
+    stopping: threading.Event,
+    tick_hz: list[int],
+) -> None:
+    sock.settimeout(0.2)
+    pending = b""
+    while not stopping.is_set():
+        try:
+            chunk = sock.recv(4096)
+        except TimeoutError:
+            continue
+        except OSError:
+            return
+        if not chunk:
+            return
+        pending += chunk
+        *lines, pending = pending.split(b"\n")
+        for raw in lines:
+            text = raw.decode("ascii", errors="replace")
+            if text.startswith("# tinybench-pins") and "tick_hz=" in text:
+                tick_hz[0] = int(text.split("tick_hz=")[1].split()[0])
+                continue
+            event = parse_pin_record(text, tick_hz[0])
+            if event is not None:
+                events.put(event)
 
 
 class EmulatedBoard:
@@ -111,7 +162,7 @@ class EmulatedBoard:
         self.image = Path(image)
         self.icount_shift = icount_shift
         self.qemu = qemu
-        self.tick_hz = 25_000_000
+        self._tick_hz = [25_000_000]  # the pin reader updates it from the wire's header
         self.url = ""
         self._process: subprocess.Popen[bytes] | None = None
         self._pin_socket: socket.socket | None = None
@@ -119,6 +170,8 @@ class EmulatedBoard:
         self._events: queue.Queue[PinEvent] = queue.Queue()
         self._stopping = threading.Event()
         self._stderr_lines: list[str] = []
+        self._sockets: list[socket.socket] = []
+        self._finalizer: weakref.finalize[Any, Any] | None = None
         self._dut_listening = threading.Event()
 
     def start(self) -> str:
@@ -132,6 +185,10 @@ class EmulatedBoard:
         if not self.image.is_file():
             raise EmulatorError(f"firmware image {self.image} does not exist; build it first")
         dut_port, pin_port = _free_port(), _free_port()
+        self._stopping = threading.Event()  # fresh state: a stopped board may be started again
+        self._sockets = []
+        self._stderr_lines = []
+        self._dut_listening = threading.Event()
         cmd = [
             self.qemu,
             "-M", self.machine,
@@ -153,12 +210,20 @@ class EmulatedBoard:
             # Runs before exec only (prctl), so the threading caveat of preexec_fn is moot.
             preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
         )
-        weakref.finalize(self, _terminate, self._process)
+        self._finalizer = weakref.finalize(
+            self, _shutdown, self._process, self._sockets, self._stopping
+        )
+        # The reader threads get only what they need, never self: a thread holding the board
+        # would keep it from being collected, and its finalizer from stopping QEMU.
         threading.Thread(
-            target=self._read_stderr, args=(dut_port,), name="qemu-stderr", daemon=True
+            target=_read_stderr,
+            args=(self._process, self._stderr_lines, dut_port, self._dut_listening),
+            name="qemu-stderr",
+            daemon=True,
         ).start()
         try:
             self._pin_socket = self._connect(pin_port)
+            self._sockets.append(self._pin_socket)
             # QEMU announces each waiting server socket on stderr once it listens; probing the
             # DUT port instead would use up the one connection it waits for.
             if not self._dut_listening.wait(_CONNECT_TIMEOUT_S):
@@ -170,21 +235,14 @@ class EmulatedBoard:
             self.stop()
             raise
         self._pin_thread = threading.Thread(
-            target=self._read_pins, name=f"pins:{pin_port}", daemon=True
+            target=_read_pins,
+            args=(self._pin_socket, self._events, self._stopping, self._tick_hz),
+            name=f"pins:{pin_port}",
+            daemon=True,
         )
         self._pin_thread.start()
         self.url = f"socket://127.0.0.1:{dut_port}"
         return self.url
-
-    def _read_stderr(self, dut_port: int) -> None:
-        process = self._process
-        if process is None or process.stderr is None:
-            return
-        for raw in process.stderr:
-            line = raw.decode(errors="replace").rstrip()
-            self._stderr_lines.append(line)
-            if "waiting for connection" in line and f":{dut_port}," in line:
-                self._dut_listening.set()
 
     def _connect(self, port: int) -> socket.socket:
         deadline = time.monotonic() + _CONNECT_TIMEOUT_S
@@ -203,31 +261,6 @@ class EmulatedBoard:
                         f"{_CONNECT_TIMEOUT_S:.0f} s"
                     ) from None
                 time.sleep(0.02)
-
-    def _read_pins(self) -> None:
-        sock = self._pin_socket
-        assert sock is not None
-        sock.settimeout(0.2)
-        pending = b""
-        while not self._stopping.is_set():
-            try:
-                chunk = sock.recv(4096)
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            if not chunk:
-                return
-            pending += chunk
-            *lines, pending = pending.split(b"\n")
-            for raw in lines:
-                text = raw.decode("ascii", errors="replace")
-                if text.startswith("# tinybench-pins") and "tick_hz=" in text:
-                    self.tick_hz = int(text.split("tick_hz=")[1].split()[0])
-                    continue
-                event = parse_pin_record(text, self.tick_hz)
-                if event is not None:
-                    self._events.put(event)
 
     def drain_pin_events(self) -> list[PinEvent]:
         """All pin events received so far and not yet drained."""
@@ -251,6 +284,11 @@ class EmulatedBoard:
                 break
         return events
 
+    @property
+    def tick_hz(self) -> int:
+        """The board timer's rate (from the pin wire's header once it arrived)."""
+        return self._tick_hz[0]
+
     def instructions(self, elapsed_us: int) -> int:
         """Guest instructions executed in ``elapsed_us`` of virtual time."""
         return elapsed_us * 1000 // (1 << self.icount_shift)
@@ -261,13 +299,8 @@ class EmulatedBoard:
 
     def stop(self) -> None:
         """Stop QEMU and the pin reader. Safe to call twice."""
-        self._stopping.set()
-        if self._process is not None:
-            _terminate(self._process)
-            if self._process.stderr is not None:
-                self._process.stderr.close()
-        if self._pin_socket is not None:
-            self._pin_socket.close()
+        if self._finalizer is not None:
+            self._finalizer()
         if self._pin_thread is not None:
             self._pin_thread.join(timeout=2)
         self._process = None
