@@ -177,3 +177,27 @@ def test_monitor_that_stops_streaming_mid_run(tmp_path: Path) -> None:
     with load_run(path) as run:
         # Every sample taken before the monitor stopped is in the run file.
         assert run.channels["current_a"].n_samples >= summary.windows[0].extra["stop_sample"]
+
+
+def test_inferences_hit_by_spikes_are_flagged_as_outliers(tmp_path: Path) -> None:
+    # 40 mA for 50 us: about 2 % of an inference's energy, but 5 times its peak current.
+    with sim("js220", spike_rate_hz=30.0) as bench:
+        runner, summary, _ = run_energy(bench, tmp_path, windows=1, iterations=60)
+        world = bench.world
+        t0, t1 = world.truth_windows()[-1].start.fall_s, world.truth_windows()[-1].stop.fall_s
+        timed = [(a, b) for a, b in world.inferences if t0 <= a < t1]
+        # Spikes wholly inside the time the inference pin is high (it drops 50 us early).
+        width = world.model.spike_width_s
+        hit = {
+            k
+            for k, (a, b) in enumerate(timed)
+            if any(a <= s and s + width <= b - 50e-6 for s in world.spikes)
+        }
+        partial = {
+            k for k, (a, b) in enumerate(timed) if any(a - width < s < b for s in world.spikes)
+        }
+    assert runner.last_state == RunState.DONE
+    per = summary.windows[0].extra["per_inference"]
+    assert per["count"] == 60
+    assert hit, "the seed gave no spike inside the window"
+    assert hit <= set(per["outlier_indices"]) <= partial

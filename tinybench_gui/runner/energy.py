@@ -347,14 +347,27 @@ def _measure_window(
     return WindowMeasurement(tuple(found), edges, problem), wall_s
 
 
+def _robust_outliers(values: np.ndarray, floor: float) -> np.ndarray:
+    """Indices more than 5 robust standard deviations (and ``floor``) above or below the median."""
+    median = float(np.median(values))
+    sigma = float(np.median(np.abs(values - median))) * 1.4826
+    return np.flatnonzero(np.abs(values - median) > max(5 * sigma, floor))
+
+
 def _per_inference(
     figures: list[InferenceFigure], iterations: int
 ) -> tuple[dict[str, Any], list[int]]:
+    """p50/p95/p99 of the inferences' energy, and the outliers against the median inference.
+
+    An inference is an outlier when its energy is off the median by more than 5 robust
+    standard deviations and 2 %, or its peak current by more than that and 25 % (a
+    short spike adds little energy but shows in the peak).
+    """
     energies = np.array([f.energy_j for f in figures]) * 1e6
-    median = float(np.median(energies))
-    mad = float(np.median(np.abs(energies - median))) * 1.4826
-    limit = max(5 * mad, 0.02 * abs(median))
-    outliers = [int(k) for k in np.flatnonzero(np.abs(energies - median) > limit)]
+    peaks = np.array([f.peak_current_a for f in figures])
+    by_energy = _robust_outliers(energies, 0.02 * abs(float(np.median(energies))))
+    by_peak = _robust_outliers(peaks, 0.25 * abs(float(np.median(peaks))))
+    outliers = sorted({int(k) for k in by_energy} | {int(k) for k in by_peak})
     durations = np.array([f.duration_s for f in figures])
     figure = {
         "count": len(figures),
@@ -363,7 +376,8 @@ def _per_inference(
         "p95_uj": float(np.percentile(energies, 95)),
         "p99_uj": float(np.percentile(energies, 99)),
         "median_duration_s": float(np.median(durations)),
-        "max_peak_current_a": float(max(f.peak_current_a for f in figures)),
+        "median_peak_current_a": float(np.median(peaks)),
+        "max_peak_current_a": float(peaks.max()),
         "mean_current_a": float(np.mean([f.mean_current_a for f in figures])),
         "outliers": len(outliers),
         "outlier_indices": outliers[:50],

@@ -281,20 +281,26 @@ class SimWorld:
         return float(q[1] - q[0]) * self.supply_voltage_v
 
     def truth_windows(self) -> list[TruthWindow]:
-        """Timed windows: consecutive pulses with at least one inference between them."""
+        """Timed windows: pairs of pulses with at least one inference between them.
+
+        Pairs are taken from the last pulse backwards: every ``infer`` ends with its stop
+        pulse, while its warm-ups run *before* its start pulse and the boot and
+        ``timestamp`` pulses come first, so pairing from the end never mistakes the gap
+        between two windows for a window.
+        """
         windows: list[TruthWindow] = []
         pulses = sorted(self.pulses, key=lambda p: p.fall_s)
         starts = [t0 for t0, _ in self.inferences]
-        k = 0
-        while k + 1 < len(pulses):
-            a, b = pulses[k], pulses[k + 1]
+        k = len(pulses) - 1
+        while k >= 1:
+            a, b = pulses[k - 1], pulses[k]
             count = sum(1 for t in starts if a.fall_s <= t < b.fall_s)
             if count:
                 windows.append(TruthWindow(a, b, count, self.energy_between(a.fall_s, b.fall_s)))
-                k += 2
+                k -= 2
             else:
-                k += 1
-        return windows
+                k -= 1
+        return windows[::-1]
 
     def truth_inferences(self) -> list[tuple[float, float, float]]:
         """Every inference as ``(t0_s, t1_s, energy_j)`` over the time its pin is high."""
