@@ -114,3 +114,13 @@ def test_report_measures_instructions_under_qemu(
     assert macs == 264_192
     # At least one multiply-accumulate instruction per MAC, and not absurdly more.
     assert macs < instructions < 40 * macs
+
+
+def test_missing_firmware_sources_are_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tinybench_gui.firmware import build
+
+    monkeypatch.setattr(build, "FIRMWARE_DIR", tmp_path / "nowhere")
+    with pytest.raises(build.FirmwareBuildError, match="TINYBENCH_FIRMWARE_DIR"):
+        build.build_firmware("kws01", "host", build_root=tmp_path)

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -15,7 +16,10 @@ from tinybench_gui.firmware.codegen import generate
 from tinybench_gui.firmware.graph import read_graph
 from tinybench_gui.firmware.targets import BENCHMARKS, BOARDS, model_path
 
-FIRMWARE_DIR = Path(__file__).resolve().parents[2] / "firmware"
+# The C sources ship in the source tree (and the sdist), next to the package.
+FIRMWARE_DIR = Path(
+    os.environ.get("TINYBENCH_FIRMWARE_DIR", Path(__file__).resolve().parents[2] / "firmware")
+)
 TIMESTAMP_HOLD_US = 1000  # energy builds: timestamp pin low this long (reference: ~1-3 ms)
 
 
@@ -64,6 +68,11 @@ def build_firmware(
     if board not in BOARDS:
         raise ValueError(f"unknown board {board!r}; choose one of {', '.join(BOARDS)}")
     bench = BENCHMARKS[benchmark_id]
+    if not (FIRMWARE_DIR / "Makefile").is_file():
+        raise FirmwareBuildError(
+            f"the firmware sources are not at {FIRMWARE_DIR}: run tinybench from a source "
+            "checkout, or set TINYBENCH_FIRMWARE_DIR to the repository's firmware/ folder"
+        )
     cc, size_tool = _toolchain(board)
     for tool in (cc, "make"):
         if shutil.which(tool) is None:
