@@ -265,3 +265,10 @@ def test_pack_lookup_and_unavailable_route(tmp_path: Path, image: FirmwareImage)
     assert error.kind is FlashErrorKind.TOOL_MISSING
     assert "tinybench[pyocd]" in error.hint
     assert threading.active_count() >= 1
+
+
+def test_missing_pack_file_named(image: FirmwareImage, tmp_path: Path) -> None:
+    route = PyocdRoute(FakePyocd(["A"], image), pack_dirs=[])
+    _, error, _ = _flash(route, image, pack=tmp_path / "Keil.STM32L4xx_DFP.9.9.9.pack")
+    assert error.kind is FlashErrorKind.TOOL_MISSING
+    assert "does not exist" in error.message

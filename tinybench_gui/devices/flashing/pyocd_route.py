@@ -219,6 +219,13 @@ class PyocdRoute:
             "smart_flash": True,
             "hide_programming_progress": True,
         }
+        if request.pack is not None and not request.pack.is_file():
+            raise FlashError(
+                FlashErrorKind.TOOL_MISSING,
+                f"CMSIS pack {request.pack} does not exist",
+                hint=f"download {board.pyocd.pack}.<version>.pack from the vendor; pass its path",
+                route=self.name,
+            )
         pack = request.pack or find_pack(board.pyocd.pack, self.pack_dirs)
         if pack is not None:
             options["pack"] = str(pack)
