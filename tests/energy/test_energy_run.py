@@ -201,3 +201,15 @@ def test_inferences_hit_by_spikes_are_flagged_as_outliers(tmp_path: Path) -> Non
     assert per["count"] == 60
     assert hit, "the seed gave no spike inside the window"
     assert hit <= set(per["outlier_indices"]) <= partial
+
+
+def test_range_saturation_invalidates_the_run(tmp_path: Path) -> None:
+    from tinybench_gui.devices.sim.world import PowerModel
+
+    # 1.5 A spikes: above the PPK2's 1 A measuring limit.
+    model = PowerModel(spike_rate_hz=40.0, spike_current_a=1.5)
+    with sim("ppk2", model=model) as bench:
+        runner, summary, _ = run_energy(bench, tmp_path, windows=1, iterations=60)
+    assert runner.last_state == RunState.DONE
+    assert summary.metrics["saturated_samples"] > 0
+    assert any("current range saturated" in e for e in summary.errors)
