@@ -80,3 +80,36 @@ def test_bad_dataset_fails_before_any_download(tmp_path: Path) -> None:
     log = (tmp_path / "run" / "log.txt").read_text()
     assert "db load" not in log
     assert commands <= 3  # name, profile (and timestamp): identification only
+
+
+class ShortVectorDut(SimDut):
+    """A firmware whose th_results prints one value too few."""
+
+    def feed(self, data: bytes, now_s: float | None = None) -> Iterator[TimedLine]:
+        for line in super().feed(data, now_s):
+            if line.text.startswith("m-results-["):
+                values = line.text[len("m-results-[") : -1].split(",")[:-1]
+                yield TimedLine(line.t_s, "m-results-[" + ",".join(values) + "]")
+                continue
+            yield line
+
+
+def test_a_result_vector_of_the_wrong_length_stops_the_run_with_why(tmp_path: Path) -> None:
+    synthesize(get_benchmark("kws01"), tmp_path / "ds", count=2, seed=4)
+    plan = RunPlan(Mode.ACCURACY, tmp_path / "run", benchmark="kws01", dataset_dir=tmp_path / "ds")
+    with SimDutServer(ShortVectorDut("kws01"), wire_time=False) as server:
+        runner = Runner()
+        runner.run(plan, serial_dut_resources(server.url, server.baud_rate))
+    assert runner.last_state == RunState.FAILED
+    assert "printed 11 result values, kws01 has 12" in (runner.status.reason or "")
+
+
+def test_an_energy_build_is_refused_for_accuracy(tmp_path: Path) -> None:
+    synthesize(get_benchmark("kws01"), tmp_path / "ds", count=1, seed=4)
+    plan = RunPlan(Mode.ACCURACY, tmp_path / "run", benchmark="kws01", dataset_dir=tmp_path / "ds")
+    with SimDutServer(SimDut("kws01", energy_mode=True), wire_time=False) as server:
+        runner = Runner()
+        runner.run(plan, serial_dut_resources(server.url, server.baud_rate))
+    assert runner.last_state == RunState.FAILED
+    assert "energy build" in (runner.status.reason or "")
+    assert "db load" not in (tmp_path / "run" / "log.txt").read_text()

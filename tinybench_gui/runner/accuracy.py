@@ -228,6 +228,7 @@ def _run_file(
     timeout_s: float,
 ) -> _FileOutcome:
     dut = ctx.require_dut()
+    benchmark = dataset.benchmark
     windows = list(split_windows(dataset.read(entry), entry))
     outcome = _FileOutcome([], [] if host is not None else None, [])
     for w, window in enumerate(windows):
@@ -247,6 +248,14 @@ def _run_file(
             protocol_bytes=after - loaded,
             inference_s=(elapsed_us or 0) / 1e6,
         )
+        expected = max(1, benchmark.num_classes)
+        if len(result.results) != expected:
+            raise RunInvalidError(
+                f"{entry.file}: the DUT printed {len(result.results)} result values, "
+                f"{benchmark.model_id} has {expected} (m-results-[...] of another model, or a "
+                "th_results that prints a different vector). Fix: flash the "
+                f"{benchmark.model_id} firmware built from the reference port"
+            )
         outcome.dut.append(list(result.results))
         outcome.laps.append([result.lap_start_us, result.lap_end_us])
         if outcome.host is not None and host is not None:
