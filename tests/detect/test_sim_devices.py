@@ -105,3 +105,16 @@ def test_simulated_bench_by_usb_ids(tmp_path: Path) -> None:
     assert lpm.commands == ["powershield", "version"]  # no htc: host control left alone
     assert by_path[ppk.path].spec.id == "ppk2"
     assert by_path[ppk.path].probe.firmware_version == "9173"
+
+
+def test_time_to_ready_of_the_simulated_dut_powered_on() -> None:
+    from tinybench_gui.devices.diagnostics import time_to_ready
+
+    server = SimDutServer(SimDut("vww01", energy_mode=True), wire_time=False, boot=False)
+    with server:
+        report = time_to_ready(server.url, 9600, server.power_on, timeout_s=3.0)
+    assert report.verdict == "pass"
+    assert report.build_mode == "energy"
+    assert report.banner[0] == "m-timestamp-mode-energy"
+    assert report.ready_after_s is not None
+    assert report.ready_after_s < 1.0
