@@ -121,6 +121,8 @@ def test_live_run_in_another_process_opens_read_only(tmp_path: Path) -> None:
             time.sleep(0.8)
             view = run.view(0, 60.0, 100, ["current_a"])  # refreshes: sees newer data
             assert np.nanmax(view.channels["current_a"].max) > first / 50_000 - 1
+            run.refresh()
+            assert run.channels["current_a"].n_samples > first
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)

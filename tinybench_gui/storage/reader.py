@@ -137,9 +137,21 @@ class Run:
         self.imported_from = _s(attrs.get(layout.ATTR_IMPORTED_FROM, ""))
         prov = f[layout.GROUP_PROVENANCE].attrs.get(layout.ATTR_PROVENANCE_JSON, "{}")
         self.provenance: dict[str, Any] = json.loads(_s(prov))
-        self.status = self._read_status()
         self.channels: dict[str, Channel] = {}
+        self.results: list[OfficialResult] = []
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read status, channel lengths and results (a live file keeps growing).
+
+        New channels and a status change made by the writer after the open show up
+        only after re-opening; lengths and results of a SWMR-opened file refresh here.
+        """
+        f = self._f
+        self.status = self._read_status()
         for name, ds in f[layout.GROUP_CHANNELS].items():
+            if self.opened_swmr:
+                ds.refresh()
             self.channels[name] = Channel(
                 name=name,
                 units=_s(ds.attrs.get(layout.ATTR_UNITS, "")),
@@ -149,11 +161,14 @@ class Run:
                 n_samples=int(ds.shape[0]),
                 dtype=ds.dtype,
             )
+        results = f[layout.DATASET_RESULTS]
+        if self.opened_swmr:
+            results.refresh()
         self.results = [
             OfficialResult(
                 _s(r["name"]), float(r["value"]), _s(r["units"]), bool(r["valid"]), _s(r["reason"])
             )
-            for r in f[layout.DATASET_RESULTS][()]
+            for r in results[()]
         ]
 
     def close(self) -> None:
@@ -176,7 +191,10 @@ class Run:
     def _read_status(self) -> RunStatus:
         a = self._f.attrs
         state = layout.RunState(_s(a.get(layout.ATTR_STATUS, layout.RunState.RUNNING.value)))
-        heartbeat = float(self._f[layout.DATASET_HEARTBEAT][0])
+        beat = self._f[layout.DATASET_HEARTBEAT]
+        if self.opened_swmr:
+            beat.refresh()
+        heartbeat = float(beat[0])
         interrupted = False
         if state == layout.RunState.RUNNING:
             interrupted = not self._writer_alive(heartbeat)
