@@ -113,3 +113,23 @@ def test_start_first_run_waits_for_the_first_frame_then_shows_the_tour(
     next(a for a in help_menu.actions() if a.text() == "Tour of a run").trigger()
     assert window._first_run_dialogs[-1].isVisible()
     window._first_run_dialogs[-1].close()
+
+
+def test_with_no_models_the_setup_is_offered_after_the_tour(
+    qtbot, window, settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tinybench_gui.gui.model_setup import ModelSetupDialog
+    from tinybench_gui.models.known import KNOWN_MODELS
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("TINYBENCH_MODEL_PATH", "")
+    start_first_run(window, settings)
+    window.update()
+    qtbot.waitUntil(lambda: len(window._first_run_dialogs) == 2, timeout=10_000)
+    tour, setup = window._first_run_dialogs
+    assert tour.windowTitle() == "Tour of a run"
+    assert isinstance(setup, ModelSetupDialog)
+    assert setup.isVisible()
+    assert {ref.key for ref in setup.missing} == set(KNOWN_MODELS)
+    for dialog in (tour, setup):
+        dialog.close()

@@ -188,7 +188,7 @@ def start_first_run(window: Any, settings: QSettings | None = None) -> None:
     Adds Help → "Tour of a run" and "Reference models…", then, once the window has been
     drawn, shows the tour (first start only) and offers the model setup (models missing).
     """
-    from tinybench_gui.gui.model_setup import offer_model_setup
+    from tinybench_gui.gui.model_setup import check_then_offer
 
     settings = (
         settings or getattr(window, "settings", None) or QSettings("tinybench", "workstation")
@@ -196,20 +196,24 @@ def start_first_run(window: Any, settings: QSettings | None = None) -> None:
     window._first_run_dialogs = []  # keeps the non-modal dialogs alive
 
     def keep(dialog: QDialog | None) -> None:
-        if dialog is not None:
-            window._first_run_dialogs.append(dialog)
+        if dialog is None:
+            return
+        if getattr(getattr(window, "session", None), "startup_problem", None):
+            # The simulated bench needs a reference model; it starts with the next start.
+            dialog.after_ready_hint = "Restart tinybench to open the simulated bench with them."
+        window._first_run_dialogs.append(dialog)
 
     help_menu = _help_menu(window)
     if help_menu is not None:
         help_menu.addSeparator()
         help_menu.addAction("Tour of a run", lambda: keep(show_tour(window, settings)))
         help_menu.addAction(
-            "Reference models…", lambda: keep(offer_model_setup(window, settings, force=True))
+            "Reference models…", lambda: check_then_offer(window, settings, keep, force=True)
         )
 
     def after_first_frame() -> None:
         keep(maybe_show_tour(window, settings))
-        keep(offer_model_setup(window, settings))
+        check_then_offer(window, settings, keep)
 
     _after_first_paint(window, after_first_frame)
 

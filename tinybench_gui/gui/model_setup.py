@@ -168,6 +168,7 @@ class ModelSetupDialog(QDialog):
         self.missing = list(missing)
         self.settings = settings
         self.outcome: SetupOutcome | None = None
+        self.after_ready_hint = ""  # e.g. a bench that could not start without the models
         self._cancel = threading.Event()
         self._worker: threading.Thread | None = None
         self._relay = _Relay(self)
@@ -277,7 +278,10 @@ class ModelSetupDialog(QDialog):
         self.missing = [ref for ref in self.missing if ref.key not in outcome.added]
         if not self.missing:
             self.bar.setValue(self.bar.maximum())
-            self.status.setText(f"All reference models are ready ({len(outcome.added)} added).")
+            self.status.setText(
+                f"All reference models are ready ({len(outcome.added)} added). "
+                + self.after_ready_hint
+            )
             self.download_button.setEnabled(False)
             self.folder_button.setEnabled(False)
             self.later_button.setText("Close")
@@ -297,16 +301,22 @@ class ModelSetupDialog(QDialog):
 
 
 def offer_model_setup(
-    parent: QWidget | None, settings: QSettings | None = None, *, force: bool = False
+    parent: QWidget | None,
+    settings: QSettings | None = None,
+    *,
+    force: bool = False,
+    missing: list[ModelRef] | None = None,
 ) -> ModelSetupDialog | None:
     """Show the dialog (non-modal) when models are missing and the user has not said "not now".
 
     ``force`` (the menu action) shows it even after "not now", and says so when nothing is
-    missing. Returns the dialog, or None when nothing is shown.
+    missing. ``missing`` is the result of ``missing_models()`` when the caller has it (that
+    check hashes files). Returns the dialog, or None when nothing is shown.
     """
     if not force and settings is not None and _truthy(settings.value(SETTINGS_DISMISSED)):
         return None
-    missing = missing_models()
+    if missing is None:
+        missing = missing_models()
     if not missing and not force:
         return None
     dialog = ModelSetupDialog(missing, parent, settings)
@@ -318,6 +328,42 @@ def offer_model_setup(
     dialog.setModal(False)
     dialog.show()
     return dialog
+
+
+class _Found(QObject):
+    """Carries the worker's list of missing models to the GUI thread."""
+
+    found = Signal(object)
+
+
+def check_then_offer(
+    parent: QWidget,
+    settings: QSettings | None,
+    on_shown: Callable[[ModelSetupDialog | None], None],
+    *,
+    force: bool = False,
+) -> None:
+    """``offer_model_setup`` with the model check (file hashing) on a worker thread.
+
+    Returns at once; ``on_shown`` gets the dialog (or None) on the GUI thread.
+    """
+    if not force and settings is not None and _truthy(settings.value(SETTINGS_DISMISSED)):
+        on_shown(None)
+        return
+    relay = _Found(parent)  # owned by the window: the worker never holds the last reference
+
+    def deliver(missing: list[ModelRef]) -> None:
+        relay.deleteLater()
+        on_shown(offer_model_setup(parent, settings, force=force, missing=missing))
+
+    relay.found.connect(deliver)
+
+    def check() -> None:
+        missing = missing_models()
+        with contextlib.suppress(RuntimeError):  # the window closed meanwhile
+            relay.found.emit(missing)
+
+    threading.Thread(target=check, name="tinybench-model-check", daemon=True).start()
 
 
 def _truthy(value: object) -> bool:
