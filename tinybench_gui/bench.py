@@ -89,8 +89,38 @@ def serial_dut_resources(url: str, baud_rate: int, *, line_timeout_s: float = 5.
     """A run on a real DUT (or anything) at ``url``."""
     return RunResources(
         open_dut=serial_dut_opener(url, baud_rate, line_timeout_s=line_timeout_s),
-        provenance={"dut": {"url": url, "baud_rate": baud_rate, "simulated": False}},
+        provenance={"dut": {"baud_rate": baud_rate, "simulated": False, **port_provenance(url)}},
     )
+
+
+def port_provenance(url: str) -> dict[str, Any]:
+    """What the run file records about a port: USB identity and the firmware we flashed there."""
+    from serial.tools import list_ports
+
+    from tinybench_gui.devices.discovery import PortInfo
+    from tinybench_gui.devices.flashing.history import last_flash
+
+    info = PortInfo(url=url, origin="serial")
+    if "://" not in url:
+        for found in list_ports.comports():
+            if found.device == url:
+                info = PortInfo.from_list_port_info(found)
+                break
+    facts: dict[str, Any] = {"url": url, "device_key": info.key}
+    if info.usb_id:
+        facts["usb_vid_pid"] = info.usb_id
+    if info.serial_number:
+        facts["usb_serial"] = info.serial_number
+    record = last_flash(info.key)
+    if record is not None:
+        facts["firmware"] = {
+            "sha256": record.sha256,
+            "file": record.firmware,
+            "route": record.route,
+            "flashed_at_utc": record.time_utc,
+            "verified": record.verified,
+        }
+    return facts
 
 
 # -- energy mode ------------------------------------------------------------------------------

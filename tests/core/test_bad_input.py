@@ -153,3 +153,28 @@ def test_dut_error_names_everything(tmp_path: Path) -> None:
     assert "'name'" in str(err.value)
     assert dut.url in str(err.value)
     assert "Fix:" in str(err.value)
+
+
+def test_the_run_file_carries_the_firmware_we_flashed_on_that_port(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tinybench_gui.devices.flashing.history import FlashRecord, record_flash
+    from tinybench_gui.runner.recorder import RunRecorder
+    from tinybench_gui.storage.reader import load_run
+
+    monkeypatch.setenv("TINYBENCH_STATE_DIR", str(tmp_path / "state"))
+    bench = simulated_bench("ad01", realtime=False, wire_time=False)
+    sha = "ab" * 32
+    record_flash(
+        FlashRecord("2026-11-28T00:00:00Z", "nucleo-l4r5zi", bench.dut_url, "pyocd",
+                    "ad01_perf.elf", sha, "elf", 1234, True)
+    )  # fmt: skip
+    resources = serial_dut_resources(bench.dut_url, 921600)
+    plan = RunPlan(mode=Mode.PERFORMANCE, results_dir=tmp_path / "r", min_window_s=0.01)
+    runner = Runner()
+    recorder = RunRecorder(tmp_path / "run.h5", plan, resources.provenance)
+    runner.subscribe(recorder)
+    runner.run(plan, resources)
+    bench.close()
+    run = load_run(tmp_path / "run.h5")
+    assert sha in str(run.provenance)
