@@ -269,3 +269,18 @@ def test_caller_may_reuse_its_buffer_at_once(tmp_path: Path) -> None:
     with load_run(path) as run:
         _, values = run.samples("current_a", 0, 5.0)
     np.testing.assert_array_equal(values, np.repeat(np.arange(5, dtype=np.float32), 1000))
+
+
+def test_snapped_views_do_not_jitter_while_scrolling(tmp_path: Path) -> None:
+    path = tmp_path / "run.h5"
+    _write(path, _signal(300_000, seed=5)).close("complete")
+    with load_run(path) as run:
+        a = run.view(0.5, 1.5, 400, ["current_a"], snap=True)
+        b = run.view(0.5 + 0.0123, 1.5 + 0.0123, 400, ["current_a"], snap=True)
+    assert a.t0_s == pytest.approx(0.5)
+    shift = round((b.t0_s - a.t0_s) / 0.0025)  # whole columns
+    assert b.t0_s == pytest.approx(a.t0_s + shift * 0.0025)
+    sa, sb = a.channels["current_a"], b.channels["current_a"]
+    # The same column of the global grid has the same peaks in both views.
+    np.testing.assert_array_equal(sa.max[shift:], sb.max[: 400 - shift])
+    np.testing.assert_array_equal(sa.min[shift:], sb.min[: 400 - shift])

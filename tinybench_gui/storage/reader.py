@@ -315,16 +315,24 @@ class Run:
         t1_s: float,
         n_px: int,
         channels: Sequence[str] | None = None,
+        *,
+        snap: bool = False,
     ) -> View:
         """Min/max/mean/std per pixel column of ``[t0_s, t1_s)`` for each channel.
 
         Columns are ``(t1_s - t0_s) / n_px`` wide; each reads from the coarsest
         pyramid level whose entries are no wider than a column (raw samples when
-        a column is narrower than a level-1 entry).
+        a column is narrower than a level-1 entry). With ``snap`` the columns sit on
+        a global grid (``t0_s`` rounded down to a multiple of the column width), so
+        peaks do not jitter while a plot scrolls; the returned ``View`` says where.
         """
         if n_px <= 0 or not t1_s > t0_s:
             raise ValueError("view needs n_px > 0 and t1_s > t0_s")
-        edges_t = t0_s + (t1_s - t0_s) * np.arange(n_px + 1, dtype=np.float64) / n_px
+        width_s = (t1_s - t0_s) / n_px
+        if snap:
+            t0_s = float(np.floor(t0_s / width_s)) * width_s
+            t1_s = t0_s + n_px * width_s
+        edges_t = t0_s + width_s * np.arange(n_px + 1, dtype=np.float64)
         out = View(t0_s, t1_s, edges_t[:-1])
         for name in channels if channels is not None else list(self.channels):
             out.channels[name] = self._view_channel(self.channels[name], edges_t)
