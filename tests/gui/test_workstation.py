@@ -163,3 +163,50 @@ def test_review_opens_a_file_and_compares_aligned(
     assert view._overlay.timeline.windows[0][0] == pytest.approx(view.source.timeline.windows[0][0])
     with load_run(a) as run:
         assert run.status.state == layout.RunState.COMPLETE
+
+
+def test_click_through_an_energy_run(
+    qtbot: Any, bridge: Any, settings: Any, tmp_path: Path
+) -> None:
+    from tinybench_gui.devices.sim.sim_bench import SimBench
+    from tinybench_gui.runner.plan import Mode
+
+    energy_bench = SimBench(
+        "ppk2", benchmark="kws01", profile="fast-m7", realtime=False, wire_time=False
+    )
+    session = GuiSession(bridge, energy_bench=energy_bench, results_root=tmp_path / "runs")
+    window = MainWindow(session, settings)
+    qtbot.addWidget(window)
+    window.show()
+    panel = window.run_panel
+    assert [panel.mode.itemData(i) for i in range(3) if panel.mode.model().item(i).isEnabled()] == [
+        Mode.ENERGY
+    ]
+    panel.mode.setCurrentIndex(panel.mode.findData(Mode.ENERGY))
+    panel.auto_iterations.setChecked(False)
+    panel.iterations.setValue(30)
+    panel.min_window.setValue(0.1)
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: session.live.ring is not None, timeout=60_000)
+    qtbot.waitUntil(
+        lambda: not session.running and panel.phase.text() in ("done", "failed"), timeout=120_000
+    )
+    assert panel.phase.text() == "done", panel.message.text()
+    table = window.results_view.table
+    assert table.rowCount() == 6
+    energies = [float(table.item(r, 5).text()) for r in range(5)]  # µJ per inference
+    assert all(e > 0 for e in energies)
+    assert float(table.item(5, 5).text()) == pytest.approx(float(np.median(energies)), rel=1e-3)
+    assert panel.badges["edges"].property("state") == "ok"
+    assert panel.badges["drops"].property("state") == "ok"
+    assert window.results_view.inferences  # per-inference distribution from the pin edges
+    assert window.trace.frames > 0
+    assert session.run_file is not None
+    with load_run(session.run_file) as run:
+        assert run.status.state == layout.RunState.COMPLETE
+        assert "current_a" in run.channels
+        windows = run.table("windows")
+        assert windows.shape[0] == 5
+        file_energy = windows["energy_j"] / windows["iterations"] * 1e6
+        assert file_energy.tolist() == pytest.approx(energies, rel=1e-3)
+    session.close()

@@ -15,6 +15,15 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("runs", nargs="*", type=Path, help="run files to open for review")
     p.add_argument("--sim", action="store_true", help="open on the simulated bench (no hardware)")
     p.add_argument("--benchmark", default="kws01", help="the simulated DUT's benchmark")
+    p.add_argument(
+        "--energy-benchmark", default="ad01", help="the simulated energy bench's DUT benchmark"
+    )
+    p.add_argument(
+        "--monitor",
+        default="ppk2",
+        choices=("ppk2", "lpm01a", "js220"),
+        help="the simulated energy bench's monitor",
+    )
     p.add_argument("--results-dir", type=Path, default=None, help="where runs are written")
     p.add_argument("--no-watch", action="store_true", help="do not poll for devices")
     p.add_argument("--quit-after-show", action="store_true", help="smoke test: open and quit")
@@ -27,12 +36,16 @@ def build_session(args: argparse.Namespace, bridge: Any) -> Any:
     from tinybench_gui.gui.session import GuiSession
 
     bench = None
+    energy_bench = None
     problem = None
     if args.sim:
         from tinybench_gui.bench import simulated_bench
 
         try:
             bench = simulated_bench(args.benchmark)
+            from tinybench_gui.devices.sim.sim_bench import SimBench
+
+            energy_bench = SimBench(args.monitor, benchmark=args.energy_benchmark)
         except Exception as exc:  # the window still opens and says why
             problem = f"The simulated bench did not start: {exc}"
     watcher_factory = None
@@ -43,7 +56,11 @@ def build_session(args: argparse.Namespace, bridge: Any) -> Any:
             return DeviceWatcher(callback, poll_period_s=2.0)
 
     session = GuiSession(
-        bridge, bench=bench, watcher_factory=watcher_factory, results_root=args.results_dir
+        bridge,
+        bench=bench,
+        energy_bench=energy_bench,
+        watcher_factory=watcher_factory,
+        results_root=args.results_dir,
     )
     if problem:
         session.message(problem)

@@ -29,12 +29,13 @@ from tinybench_gui.gui.panels.bench_panel import BenchPanel
 from tinybench_gui.gui.panels.markers_panel import MarkersPanel
 from tinybench_gui.gui.panels.run_panel import RunPanel
 from tinybench_gui.gui.panels.spike_panel import SpikePanel
-from tinybench_gui.gui.session import AppMessage, GuiSession, Stamped
+from tinybench_gui.gui.session import AppMessage, GuiSession, Stamped, StartFailed
 from tinybench_gui.gui.sources import FileInfo, FileSource
 from tinybench_gui.gui.views.log_view import LogView
 from tinybench_gui.gui.views.results_view import ResultsView
 from tinybench_gui.gui.views.trace_view import TraceView
 from tinybench_gui.runner.events import (
+    AcquisitionStarted,
     LogLine,
     PhaseChanged,
     RunFinished,
@@ -214,6 +215,10 @@ class MainWindow(QMainWindow):
         if isinstance(item, AppMessage):
             self.log_view.add(item.entry)
             return
+        if isinstance(item, StartFailed):
+            self.run_panel.on_start_failed(item.reason)
+            self.status_label.setText(f"the run did not start: {item.reason}")
+            return
         if not isinstance(item, Stamped):
             return
         event = item.event
@@ -229,6 +234,12 @@ class MainWindow(QMainWindow):
             self.status_label.setText(f"{event.plan.mode.value} run started")
         elif isinstance(event, PhaseChanged):
             tl.phase(item.host_time_s, event.state, event.status.detail)
+        elif isinstance(event, AcquisitionStarted):
+            self.session.live.set_acquisition(event.acquisition, tl.to_t(item.host_time_s))
+            self.trace.set_source(self.session.live)
+            self.status_label.setText(
+                f"{event.monitor} on {event.port} streams at {event.sample_rate_hz:g} S/s"
+            )
         elif isinstance(event, LogLine):
             e: TranscriptEntry = event.entry
             tl.annotate(e.host_time_s, e.source, e.direction, e.text)
@@ -237,11 +248,14 @@ class MainWindow(QMainWindow):
             tl.phase(item.host_time_s, event.state)
             self.session.live.running = False
             self.trace.mark_dirty()
+            inferences = self.session.live.marks().inferences
+            if inferences:
+                self.results_view.set_inferences(inferences)
             self.status_label.setText(
                 f"run {event.state.value}" + (f": {event.reason}" if event.reason else "")
             )
             if self._closing:
-                QTimer.singleShot(0, self.close)
+                self._close_when_idle()
         self.run_panel.on_event(event)
         self.results_view.on_event(event)
 
@@ -371,6 +385,13 @@ class MainWindow(QMainWindow):
                 self.open_run(Path(url.toLocalFile()))
 
     # -- closing ----------------------------------------------------------------------------------
+    def _close_when_idle(self) -> None:
+        """Close once the runner thread has ended (its files are then complete)."""
+        if self.session.running:
+            QTimer.singleShot(50, self._close_when_idle)
+        else:
+            self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         """During a run: ask, stop it, and close when its files are complete."""
         if self.session.running:

@@ -9,6 +9,7 @@ back through the ``QtBridge`` stamped with the host time they happened at.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,9 +21,9 @@ from tinybench_gui.gui.qt_bridge import QtBridge
 from tinybench_gui.gui.sources import AcquisitionLike, LiveSource
 from tinybench_gui.gui.timeline import Timeline
 from tinybench_gui.runner.context import RunResources
-from tinybench_gui.runner.events import RunEvent
-from tinybench_gui.runner.plan import RunPlan
-from tinybench_gui.runner.runner import Runner
+from tinybench_gui.runner.events import RunEvent, RunFinished
+from tinybench_gui.runner.plan import Mode, RunPlan
+from tinybench_gui.runner.runner import Runner, RunnerBusyError
 
 _log = logging.getLogger(__name__)
 
@@ -40,6 +41,13 @@ class AppMessage:
     """A message of the application itself for the log (source ``app``)."""
 
     entry: TranscriptEntry
+
+
+@dataclass(frozen=True, slots=True)
+class StartFailed:
+    """A run could not start (its file could not be created, the runner refused)."""
+
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +73,11 @@ class GuiSession:
     bridge:
         Carries core callbacks to the GUI thread.
     bench:
-        A ``bench.SimulatedBench`` (or anything with ``resources()`` and ``close()``),
-        or None for a bench of real devices chosen in the Bench panel.
+        A ``bench.SimulatedBench`` (or anything with ``resources()`` and ``close()``)
+        for performance and accuracy runs, or None for a bench of real devices.
+    energy_bench:
+        A ``devices.sim.sim_bench.SimBench`` (DUT behind an interface board, measured
+        by an energy monitor) for energy runs, or None.
     watcher_factory:
         Builds a ``DeviceWatcher`` given its callback; None: no hot-plug polling.
     results_root:
@@ -78,12 +89,14 @@ class GuiSession:
         bridge: QtBridge,
         *,
         bench: Any | None = None,
+        energy_bench: Any | None = None,
         watcher_factory: Callable[[Callable[[Any], None]], Any] | None = None,
         results_root: Path | None = None,
         runner: Runner | None = None,
     ) -> None:
         self.bridge = bridge
         self.bench = bench
+        self.energy_bench = energy_bench
         self.runner = runner or Runner()
         self.results_root = results_root or Path.home() / "tinybench-runs"
         self.timeline = Timeline()
@@ -91,6 +104,9 @@ class GuiSession:
         self.selected_dut: tuple[str, int] | None = None  # (url, baud) of a real DUT
         self.last_results_dir: Path | None = None
         self.startup_problem: str | None = None
+        self.run_file: Path | None = None
+        self._starting = False
+        self._unsubscribe_recorder: Callable[[], None] | None = None
         self._unsubscribe = self.runner.subscribe(self._on_event)
         self.watcher: Any | None = None
         if watcher_factory is not None:
@@ -101,7 +117,7 @@ class GuiSession:
     @property
     def simulated(self) -> bool:
         """Whether the bench is the simulated one."""
-        return self.bench is not None
+        return self.bench is not None or self.energy_bench is not None
 
     def bench_devices(self) -> list[BenchDevice]:
         """The session's own devices (the simulated bench); detected ones come from the watcher."""
@@ -155,8 +171,24 @@ class GuiSession:
         return []
 
     # -- runs -----------------------------------------------------------------------------
-    def resources(self) -> RunResources:
-        """What the next run uses."""
+    def modes(self) -> list[Mode]:
+        """The modes this bench can run."""
+        if self.bench is None and self.energy_bench is None:
+            return list(Mode)
+        found = [Mode.PERFORMANCE, Mode.ACCURACY] if self.bench is not None else []
+        return [*found, Mode.ENERGY] if self.energy_bench is not None else found
+
+    def resources(self, mode: Mode = Mode.PERFORMANCE) -> RunResources:
+        """What the next run of ``mode`` uses."""
+        if mode == Mode.ENERGY:
+            if self.energy_bench is None:
+                raise ValueError(
+                    "energy mode needs an interface board and an energy monitor; this bench "
+                    "has none (restart with --sim for the simulated energy bench)"
+                )
+            from tinybench_gui.bench import simulated_energy_resources
+
+            return simulated_energy_resources(self.energy_bench)
         if self.bench is not None:
             resources: RunResources = self.bench.resources()
             return resources
@@ -181,19 +213,45 @@ class GuiSession:
         return path
 
     def start_run(self, plan: RunPlan) -> None:
-        """Start a run (returns at once). Raises ``RunnerBusyError`` or ``ValueError``."""
-        resources = self.resources()
+        """Start a run (returns at once). Raises ``RunnerBusyError`` or ``ValueError``.
+
+        The run file is created on a worker thread (a file is never touched on the
+        GUI thread); if that fails a ``StartFailed`` comes through the bridge.
+        """
+        if self.running:
+            raise RunnerBusyError("a run is already in progress; stop it or wait")
+        resources = self.resources(plan.mode)
         self.timeline.clear(time.time())
-        self.live = LiveSource(self.timeline, self._acquisition(resources))
+        self.live = LiveSource(self.timeline)
         self.live.running = True
         self.last_results_dir = plan.results_dir
-        self.runner.start(plan, resources)
+        self._starting = True
+        threading.Thread(
+            target=self._start, args=(plan, resources), name="run-start", daemon=True
+        ).start()
 
-    @staticmethod
-    def _acquisition(resources: RunResources) -> AcquisitionLike | None:
-        # The energy mode hands its acquisition (ring + marked edges) to the views here.
-        acq = resources.devices.get("acquisition")
-        return acq if acq is not None and hasattr(acq, "ring") else None
+    def _start(self, plan: RunPlan, resources: RunResources) -> None:
+        from tinybench_gui.runner.recorder import RunRecorder, default_run_file
+
+        try:
+            plan.results_dir.mkdir(parents=True, exist_ok=True)
+            recorder = RunRecorder(
+                default_run_file(plan.results_dir),
+                plan,
+                resources.provenance,
+                on_failure=lambda _reason: self.runner.cancel(),
+            )
+            self.run_file = recorder.path
+            resources.devices.setdefault("run_writer", recorder.writer)
+            self._unsubscribe_recorder = self.runner.subscribe(recorder)
+            self.runner.start(plan, resources)
+        except Exception as exc:  # the window says why; nothing was started
+            _log.exception("run did not start")
+            if self._unsubscribe_recorder is not None:
+                self._unsubscribe_recorder()
+            self.bridge.post(StartFailed(f"{type(exc).__name__}: {exc}"))
+        finally:
+            self._starting = False
 
     def attach_acquisition(self, acquisition: AcquisitionLike | None) -> None:
         """Show ``acquisition`` in the live trace (a monitor streaming outside a run)."""
@@ -206,8 +264,8 @@ class GuiSession:
 
     @property
     def running(self) -> bool:
-        """Whether a run is in progress."""
-        return self.runner.busy
+        """Whether a run is in progress (or starting)."""
+        return self._starting or self.runner.busy
 
     def message(self, text: str) -> None:
         """An application message for the log."""
@@ -216,6 +274,10 @@ class GuiSession:
     def _on_event(self, event: RunEvent) -> None:
         # Runner thread: stamp and hand over; never touch widgets here.
         self.bridge.post(Stamped(time.time(), event))
+        if isinstance(event, RunFinished) and self._unsubscribe_recorder is not None:
+            # The recorder still gets this event (the runner iterates over a copy).
+            self._unsubscribe_recorder()
+            self._unsubscribe_recorder = None
 
     # -- shutdown ---------------------------------------------------------------------------
     def close(self, timeout_s: float = 15.0) -> bool:
@@ -224,15 +286,20 @@ class GuiSession:
         Returns False if the run did not stop in time.
         """
         stopped = True
+        deadline = time.monotonic() + timeout_s
+        while self._starting and time.monotonic() < deadline:
+            time.sleep(0.01)
         if self.runner.busy:
             self.runner.cancel()
             stopped = self.runner.wait(timeout_s)
         self._unsubscribe()
         if self.watcher is not None:
             self.watcher.stop(timeout_s=5.0)
-        if self.bench is not None:
+        for bench in (self.bench, self.energy_bench):
+            if bench is None:
+                continue
             try:
-                self.bench.close()
+                bench.close()
             except Exception:  # closing must go on whatever a simulator does
                 _log.exception("closing the bench failed")
         return stopped

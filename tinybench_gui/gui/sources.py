@@ -94,6 +94,17 @@ class LiveSource:
         self._marks = Marks()
         self.running = False
 
+    def set_acquisition(self, acquisition: AcquisitionLike, started_t_s: float) -> None:
+        """Show ``acquisition``, whose sample 0 was taken at trace time ``started_t_s``."""
+        self.acquisition = acquisition
+        self._offset_s = started_t_s
+        tracker = getattr(acquisition, "tracker", None)
+        if tracker is not None:
+            self.supply_voltage_v = float(tracker.supply_voltage_v)
+        self._edge_cursor = 0
+        self._stamps = []
+        self._marks = Marks()
+
     @property
     def ring(self) -> Any:
         """The acquisition's ring, or None."""
@@ -153,7 +164,7 @@ class LiveSource:
             fs = self.ring.sample_rate_hz
             for edge in new:
                 t = edge.sample_index / fs + offset
-                if edge.line == self.timestamp_line and not edge.rising:
+                if (edge.line == self.timestamp_line or edge.from_event) and not edge.rising:
                     self._stamps.append(t)
                 elif edge.line == self.inference_line:
                     if edge.rising:

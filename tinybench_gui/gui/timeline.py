@@ -89,10 +89,13 @@ class Timeline:
         self.annotations.append(Annotation(t, source, direction, text))
         self._times.append(t)
 
+    def index_range(self, t0_s: float, t1_s: float) -> tuple[int, int]:
+        """Positions in ``annotations`` of the lines with ``t0_s <= t < t1_s``."""
+        return bisect.bisect_left(self._times, t0_s), bisect.bisect_left(self._times, t1_s)
+
     def annotations_between(self, t0_s: float, t1_s: float) -> list[Annotation]:
         """Annotations with ``t0_s <= t < t1_s``."""
-        i0 = bisect.bisect_left(self._times, t0_s)
-        i1 = bisect.bisect_left(self._times, t1_s)
+        i0, i1 = self.index_range(t0_s, t1_s)
         return self.annotations[i0:i1]
 
     def end_s(self) -> float:

@@ -62,11 +62,17 @@ class RunPanel(QWidget):
         self.benchmark = QLabel("read from the DUT when the run starts")
         self.benchmark.setWordWrap(True)
         self.mode = QComboBox()
+        bench_modes = session.modes()
         for mode in Mode:
-            available = mode in PROCEDURES
-            label = mode.value if available else f"{mode.value} (not in this build)"
+            available = mode in PROCEDURES and mode in bench_modes
+            label = mode.value
+            if mode not in PROCEDURES:
+                label += " (not in this build)"
+            elif mode not in bench_modes:
+                label += " (needs a monitor and an interface board)"
             self.mode.addItem(label, mode)
             self.mode.model().item(self.mode.count() - 1).setEnabled(available)
+        self.mode.currentIndexChanged.connect(self._show_bench_benchmark)
         self.dataset = QLineEdit()
         self.dataset.setPlaceholderText("none: synthesized inputs")
         browse = QToolButton()
@@ -164,10 +170,17 @@ class RunPanel(QWidget):
         self.auto_iterations.setChecked(str(settings.value("run/auto", "true")) == "true")
 
     # -- intent -----------------------------------------------------------------------------
-    def _show_bench_benchmark(self) -> None:
+    def _bench_model(self) -> str:
+        mode = Mode(self.mode.currentData())
+        if mode == Mode.ENERGY and self.session.energy_bench is not None:
+            return str(self.session.energy_bench.description().get("benchmark", ""))
         d = getattr(self.session.bench, "description", None)
-        if d and d.get("benchmark"):
-            self.benchmark.setText(f"{d['benchmark']} (the simulated DUT's firmware)")
+        return str(d.get("benchmark", "")) if d else ""
+
+    def _show_bench_benchmark(self, *_args: object) -> None:
+        model = self._bench_model()
+        if model:
+            self.benchmark.setText(f"{model} (the simulated DUT's firmware)")
 
     def _browse_dataset(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Dataset folder", self.dataset.text())
@@ -178,10 +191,7 @@ class RunPanel(QWidget):
         """The plan the fields describe."""
         mode = Mode(self.mode.currentData())
         dataset = self.dataset.text().strip()
-        model = ""
-        d = getattr(self.session.bench, "description", None)
-        if d:
-            model = str(d.get("benchmark", ""))
+        model = self._bench_model()
         return RunPlan(
             mode=mode,
             results_dir=self.session.new_results_dir(model, mode.value),
@@ -200,6 +210,12 @@ class RunPanel(QWidget):
             return
         self.message.setText("")
         self._set_running(True)
+
+    def on_start_failed(self, reason: str) -> None:
+        """The session could not start the run."""
+        self._set_running(False)
+        self.phase.setText("idle")
+        self.message.setText(f"<span style='color:#b00'>Cannot start: {reason}</span>")
 
     def stop(self) -> None:
         """Ask the run to stop."""
@@ -267,6 +283,11 @@ class RunPanel(QWidget):
         w = event.window
         self.progress.setValue(self._windows_done)
         self.progress.setFormat(f"{self._windows_done}/{self.progress.maximum()} windows")
+        problem = w.extra.get("problem") if w.extra else None
+        if problem:
+            self.set_badge("edges", "bad", f"window {w.index}: {problem}")
+        elif "pulses" in (w.extra or {}) and self.badges["edges"].property("state") != "bad":
+            self.set_badge("edges", "ok", f"window {w.index}: timestamp pulses paired")
         if w.runtime_s < RULES_MIN_WINDOW_S:
             self.set_badge("length", "bad", f"window {w.index} lasted {w.runtime_s:.2f} s < 10 s")
         elif self.badges["length"].property("state") != "bad":
@@ -285,11 +306,15 @@ class RunPanel(QWidget):
         if not summary.windows:
             self.set_badge("length", "bad", "no window completed")
         metrics = summary.metrics
-        if "drop_fraction" in metrics:
-            ok = float(metrics["drop_fraction"]) <= 0.001
-            self.set_badge("drops", "ok" if ok else "bad", f"{metrics['drop_fraction']:.3%}")
-        if "edges_paired" in metrics:
-            self.set_badge("edges", "ok" if metrics["edges_paired"] else "bad")
+        if "dropped_samples" in metrics:
+            dropped = int(metrics["dropped_samples"])
+            total = dropped + int(metrics.get("received_samples", 0))
+            fraction = dropped / total if total else 0.0
+            self.set_badge(
+                "drops",
+                "ok" if fraction <= 0.001 else "bad",
+                f"{dropped} of {total} samples dropped ({fraction:.3%})",
+            )
         if "saturated_samples" in metrics:
             self.set_badge(
                 "saturation",

@@ -12,6 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QBrush, QColor, QGuiApplication
 from PySide6.QtWidgets import (
+    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -74,6 +75,11 @@ class ResultsView(QWidget):
         self.official.setReadOnly(True)
         self.official.setPlaceholderText("The official result lines appear here when the run ends.")
         self.official.setStyleSheet("font-family: monospace;")
+        self.inferences: list[tuple[float, float, float]] = []
+        self.hist_kind = QComboBox()
+        self.hist_kind.addItems(["energy per inference", "latency per inference"])
+        self.hist_kind.setEnabled(False)
+        self.hist_kind.currentIndexChanged.connect(self._draw_distribution)
         self.histogram = pg.PlotWidget(background="w")
         self.histogram.setMinimumHeight(120)
         self.hist_note = QLabel("")
@@ -81,6 +87,7 @@ class ResultsView(QWidget):
         hist_box = QWidget()
         hb = QVBoxLayout(hist_box)
         hb.setContentsMargins(0, 0, 0, 0)
+        hb.addWidget(self.hist_kind)
         hb.addWidget(self.histogram, 1)
         hb.addWidget(self.hist_note)
         self.confusion = QTableWidget(0, 0)
@@ -127,6 +134,8 @@ class ResultsView(QWidget):
         """Forget the shown run."""
         self.summary = None
         self.windows = []
+        self.inferences = []
+        self.hist_kind.setEnabled(False)
         self.table.setRowCount(0)
         self.official.clear()
         self.histogram.clear()
@@ -197,25 +206,34 @@ class ResultsView(QWidget):
             item.setBackground(QBrush(QColor(235, 242, 255)))
             self.table.setItem(row, col, item)
 
+    def set_inferences(self, inferences: list[tuple[float, float, float]]) -> None:
+        """Per-inference (start, stop, energy) from the timestamp / inference pin edges."""
+        self.inferences = list(inferences)
+        self.hist_kind.setEnabled(bool(self.inferences))
+        self._draw_distribution()
+        if self.inferences:
+            self.tabs.setCurrentIndex(1)
+
     def _draw_distribution(self) -> None:
         self.histogram.clear()
-        metrics: dict[str, Any] = self.summary.metrics if self.summary else {}
-        per_inf = metrics.get("inference_energy_j") or metrics.get("inference_latency_s")
-        if per_inf:
-            values = np.asarray(per_inf, dtype=float)
-            is_energy = "inference_energy_j" in metrics
+        if self.inferences:
+            is_energy = self.hist_kind.currentIndex() == 0
+            values = np.asarray(
+                [e if is_energy else b - a for a, b, e in self.inferences], dtype=float
+            )
             unit = "J" if is_energy else "s"
-            counts, edges = np.histogram(values, bins=min(50, max(5, len(values) // 10)))
+            counts, edges = np.histogram(values, bins=min(60, max(5, len(values) // 10)))
             self.histogram.addItem(
                 pg.BarGraphItem(x0=edges[:-1], x1=edges[1:], height=counts, brush=(90, 160, 255))
             )
             self.histogram.setLabel(
                 "bottom", "energy per inference" if is_energy else "latency", units=unit
             )
+            self.histogram.setLabel("left", "inferences")
             med = float(np.median(values))
             self.hist_note.setText(
-                f"{len(values)} inferences, median {format_si(med, unit)}, "
-                f"p95 {format_si(float(np.percentile(values, 95)), unit)}"
+                f"{len(values)} inferences (scope: per inference, from the pin edges), median "
+                f"{format_si(med, unit)}, p95 {format_si(float(np.percentile(values, 95)), unit)}"
             )
             return
         if not self.windows:

@@ -35,6 +35,9 @@ PHASE_COLOURS = {
     RunState.MEASURING: (60, 180, 90, 110),
     RunState.SCORING: (160, 90, 200, 90),
 }
+PHASE_BRUSHES = {state: pg.mkBrush(*rgba) for state, rgba in PHASE_COLOURS.items()}
+OTHER_PHASE_BRUSH = pg.mkBrush(200, 200, 200, 60)
+NO_PEN = pg.mkPen(None)
 ENVELOPE_PEN = pg.mkPen((90, 160, 255), width=1)
 MEAN_PEN = pg.mkPen((20, 70, 170), width=1.5)
 MARK_PEN = pg.mkPen((220, 60, 60, 140), width=1)
@@ -61,6 +64,7 @@ class TraceView(QWidget):
         self.skipped = 0
         self.draw_time_s = 0.0  # total, for the perf figures
         self._last_key: tuple[float, float, int] | None = None
+        self._notes_key: tuple[int, int, int, float] | None = None
         self._overlay: TraceSource | None = None
         self.on_frame: Callable[[], None] | None = None
 
@@ -87,6 +91,9 @@ class TraceView(QWidget):
         self.current.getAxis("bottom").setStyle(showValues=False)
         self.current.setLabel("left", "current", units="A")
         self.digital.setLabel("bottom", "time", units="s")
+        for plot in (self.lane, self.current, self.digital):
+            # Re-rendering the axis label on every scroll costs more than the trace itself.
+            plot.getAxis("bottom").enableAutoSIPrefix(False)
         self.digital.setYRange(-0.2, 2.9, padding=0)
         self.digital.getAxis("left").setTicks([[(0.35, "D0 ts"), (1.35, "D1 inf"), (2.35, "inf")]])
         self.current.showGrid(x=True, y=True, alpha=0.15)
@@ -336,8 +343,6 @@ class TraceView(QWidget):
             self.current.blockSignals(True)
             self.current.setXRange(t0, t1, padding=0)
             self.current.blockSignals(False)
-            self.lane.setXRange(t0, t1, padding=0)
-            self.digital.setXRange(t0, t1, padding=0)
         t0, t1 = self.view_range()
         n_px = max(50, int(self.current.vb.width()))
         cols = source.columns(t0, t1, n_px)
@@ -425,20 +430,24 @@ class TraceView(QWidget):
                 x1=[b.t1_s if b.t1_s is not None else now for b in bands],
                 y0=[-0.55] * len(bands),
                 y1=[1.85] * len(bands),
-                brushes=[
-                    pg.mkBrush(*PHASE_COLOURS.get(b.state, (200, 200, 200, 60))) for b in bands
-                ],
-                pens=[pg.mkPen(None)] * len(bands),
+                brushes=[PHASE_BRUSHES.get(b.state, OTHER_PHASE_BRUSH) for b in bands],
+                pens=[NO_PEN] * len(bands),
             )
         else:
             self.phase_bars.setVisible(False)
-        notes = tl.annotations_between(t0, t1)
-        if len(notes) > 20000:  # too dense to see single lines: thin the dots evenly
-            notes = notes[:: math.ceil(len(notes) / 20000)]
-        tx = [a.t_s for a in notes if a.direction == "tx"]
-        rx = [a.t_s for a in notes if a.direction != "tx"]
-        self.tx_points.setData(tx, [1.0] * len(tx))
-        self.rx_points.setData(rx, [0.0] * len(rx))
+        i0, i1 = tl.index_range(t0, t1)
+        notes = tl.annotations[i0:i1]
+        # The dots move with the view by themselves: only new or other lines redraw them.
+        key = (i0, i1, id(tl), tl.origin_s)
+        if key != self._notes_key:
+            self._notes_key = key
+            dots = notes
+            if len(dots) > 20000:  # too dense to see single lines: thin the dots evenly
+                dots = dots[:: math.ceil(len(dots) / 20000)]
+            tx = [a.t_s for a in dots if a.direction == "tx"]
+            rx = [a.t_s for a in dots if a.direction != "tx"]
+            self.tx_points.setData(tx, [1.0] * len(tx))
+            self.rx_points.setData(rx, [0.0] * len(rx))
         shown = self._labelled(notes, t0, t1)
         for label, note in zip(self._labels, shown, strict=False):
             label.setText(note.text[:32])
