@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from tinybench_gui.benchmarks.catalog import Benchmark
 from tinybench_gui.benchmarks.datasets import Dataset, DatasetEntry, load_dataset, split_windows
 from tinybench_gui.benchmarks.reference_check import FileComparison, HostReference, compare_file
@@ -325,8 +327,7 @@ def _publish(
 
 
 def _mean(values: list[float]) -> float:
-    import numpy as np
-
+    # np.mean (pairwise summation), as the runner averages a file's window results.
     return float(np.mean(np.asarray(values, dtype=np.float64)))
 
 
