@@ -118,9 +118,13 @@ def test_live_run_in_another_process_opens_read_only(tmp_path: Path) -> None:
             assert run.status.describe().startswith("running")
             first = run.channels["current_a"].n_samples
             assert first >= 5 * 50_000
-            time.sleep(0.8)
-            view = run.view(0, 60.0, 100, ["current_a"])  # refreshes: sees newer data
-            assert np.nanmax(view.channels["current_a"].max) > first / 50_000 - 1
+            deadline = time.monotonic() + 10
+            newest = -1.0
+            while newest <= first / 50_000 - 1 and time.monotonic() < deadline:
+                time.sleep(0.1)
+                view = run.view(0, 60.0, 100, ["current_a"])  # refreshes: sees newer data
+                newest = float(np.nanmax(view.channels["current_a"].max))
+            assert newest > first / 50_000 - 1
             run.refresh()
             assert run.channels["current_a"].n_samples > first
     finally:
