@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from tests.firmware.conftest import require_tools
@@ -12,7 +11,6 @@ from tinybench_gui.cli.main import main
 from tinybench_gui.firmware.codegen import generate
 from tinybench_gui.firmware.graph import UnsupportedModelError, read_graph
 from tinybench_gui.firmware.quantization import activation_range, quantize_multiplier
-from tinybench_gui.firmware.results import format_results
 
 
 def test_quantize_multiplier_matches_tflite_definition() -> None:
@@ -29,12 +27,6 @@ def test_relu_range_starts_at_the_output_zero_point() -> None:
     assert activation_range(0, 0.1, 5) == (-128, 127)
     assert activation_range(1, 0.1, -7) == (-7, 127)
     assert activation_range(3, 0.05, -128) == (-128, -8)
-
-
-def test_kws_results_format_as_the_reference_port() -> None:
-    out = np.array([-128, 127, 0, -1], dtype=np.int8)
-    assert format_results("kws", out, 1 / 256, -128) == "m-results-[0.000,0.996,0.500,0.496]"
-    assert format_results("ic", out, 1 / 256, -128) == "m-results-[0.000,0.996,0.500,0.496]"
 
 
 def test_unsupported_operator_is_named(tmp_path: Path) -> None:

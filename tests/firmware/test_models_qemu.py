@@ -1,7 +1,8 @@
 """The benchmarks on the emulated board: inputs over the real protocol, results vs LiteRT.
 
 For each model the firmware's ``m-results-[...]`` must be identical to what the reference port's
-post-processing gives on LiteRT's (builtin kernels, no delegates) output for the same input.
+post-processing (benchmarks/processing.py) gives on LiteRT's (builtin kernels, no delegates)
+output for the same input, and to what the simulated DUT prints for it.
 """
 
 from __future__ import annotations
@@ -12,14 +13,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
 from tests.firmware.conftest import require_tools
+from tinybench_gui.benchmarks.catalog import get_benchmark
+from tinybench_gui.benchmarks.processing import results_line, to_model_input
+from tinybench_gui.devices.sim.sim_dut import SimDut
 from tinybench_gui.devices.transport import SerialLink
 from tinybench_gui.firmware.build import FirmwareImage
 from tinybench_gui.firmware.emulator import EmulatedBoard
-from tinybench_gui.firmware.results import format_results, preprocess
 from tinybench_gui.firmware.targets import BENCHMARKS, model_path, model_root
+from tinybench_gui.models.reference import ReferenceModel
 
 INPUTS_PER_MODEL = 2
 CHUNK_BYTES = 31  # the MLCommons runner's db chunk size
@@ -37,21 +40,23 @@ def _inputs(benchmark: str, count: int) -> list[bytes]:
 
 
 def _expected(benchmark: str, raw: bytes) -> str:
-    bench = BENCHMARKS[benchmark]
-    it = Interpreter(
-        model_path=str(model_path(bench)),
-        experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
-    )
-    it.allocate_tensors()
-    ind, outd = it.get_input_details()[0], it.get_output_details()[0]
-    in_scale, in_zp = ind["quantization"]
-    x = preprocess(bench.kind, raw, in_scale, in_zp)
-    it.set_tensor(ind["index"], x.reshape(ind["shape"]))
-    it.invoke()
-    out = it.get_tensor(outd["index"])
-    out_scale, out_zp = outd["quantization"]
-    floats = np.frombuffer(raw, dtype="<f4") if bench.kind == "ad" else None
-    return format_results(bench.kind, out, out_scale, out_zp, floats)
+    bench = get_benchmark(benchmark)
+    model = ReferenceModel(model_path(BENCHMARKS[benchmark]))
+    out = model.run(to_model_input(bench, raw, model.input))
+    return results_line(bench, out, model.output, raw)
+
+
+def _simulated(dut: SimDut, raw: bytes) -> str:
+    """The simulated DUT's answer to the same commands (no wire: SimDut is pure logic)."""
+    commands = [f"db load {len(raw)}%".encode()]
+    commands += [
+        f"db {raw[i : i + CHUNK_BYTES].hex()}%".encode() for i in range(0, len(raw), CHUNK_BYTES)
+    ]
+    commands.append(b"infer 1 0%")
+    lines = [line.text for command in commands for line in dut.feed(command)]
+    results = [line for line in lines if line.startswith("m-results-[")]
+    assert len(results) == 1, lines
+    return results[0]
 
 
 def _load(link: SerialLink, raw: bytes) -> None:
@@ -76,11 +81,13 @@ def test_results_identical_to_litert(
             assert "m-timestamp-mode-performance" in banner
             assert link.transact("profile").lines[1] == f"m-model-[{benchmark}]"
             laps = []
+            sim = SimDut(benchmark)
             for raw in _inputs(benchmark, INPUTS_PER_MODEL):
                 _load(link, raw)
                 reply = link.transact("infer 2 1")
                 results = [line for line in reply.lines if line.startswith("m-results-[")]
                 assert results == [_expected(benchmark, raw)]
+                assert results == [_simulated(sim, raw)]
                 laps_us = [re.fullmatch(r"m-lap-us-(\d+)", line) for line in reply.lines]
                 us = [int(m.group(1)) for m in laps_us if m is not None]
                 assert len(us) == 2
