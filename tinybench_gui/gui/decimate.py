@@ -59,13 +59,18 @@ def decimate(
     starts = np.arange(0, n + offset, per_col) - offset
     starts[0] = 0
     starts = starts[starts < n]
-    x = current.astype(np.float64, copy=False)
+    x = current
     finite = np.isfinite(x)
-    counts = np.add.reduceat(finite.astype(np.int64), starts)
     with np.errstate(invalid="ignore", divide="ignore"):
-        lo = np.fmin.reduceat(x, starts)
-        hi = np.fmax.reduceat(x, starts)
-        mean = np.add.reduceat(np.where(finite, x, 0.0), starts) / counts
+        lo = np.fmin.reduceat(x, starts).astype(np.float64)
+        hi = np.fmax.reduceat(x, starts).astype(np.float64)
+        if finite.all():  # the common case: no dropped sample, no masking pass
+            counts = np.diff(np.append(starts, n))
+            sums = np.add.reduceat(x, starts, dtype=np.float64)
+        else:
+            counts = np.add.reduceat(finite.astype(np.int64), starts)
+            sums = np.add.reduceat(np.where(finite, x, 0), starts, dtype=np.float64)
+        mean = sums / counts
     mean[counts == 0] = np.nan
     ends = np.append(starts[1:], n)
     t = (first_index + (starts + ends) / 2.0) / sample_rate_hz

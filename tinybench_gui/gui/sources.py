@@ -65,6 +65,42 @@ class TraceSource(Protocol):
     def close(self) -> None: ...
 
 
+@dataclass(slots=True)
+class _ColumnCache:
+    """Columns ``[first_col, ...)`` of a grid of ``per_col`` samples, in sample time."""
+
+    per_col: int
+    first_col: int
+    full_end_col: int  # columns before this one held all their samples
+    cols: Columns
+
+    def columns_slice(self, a: int, b: int) -> Columns:
+        c = self.cols
+        b = min(b, c.t_s.shape[0])
+        return Columns(
+            c.t_s[a:b],
+            c.min[a:b],
+            c.max[a:b],
+            c.mean[a:b],
+            None if c.digital_min is None else c.digital_min[a:b],
+            None if c.digital_max is None else c.digital_max[a:b],
+        )
+
+
+def _concat(parts: list[Columns]) -> Columns:
+    if len(parts) == 1:
+        return parts[0]
+    digital = all(p.digital_min is not None for p in parts)
+    return Columns(
+        np.concatenate([p.t_s for p in parts]),
+        np.concatenate([p.min for p in parts]),
+        np.concatenate([p.max for p in parts]),
+        np.concatenate([p.mean for p in parts]),
+        np.concatenate([p.digital_min for p in parts]) if digital else None,  # type: ignore[misc]
+        np.concatenate([p.digital_max for p in parts]) if digital else None,  # type: ignore[misc]
+    )
+
+
 class LiveSource:
     """A running (or just finished) acquisition plus the run's timeline."""
 
@@ -87,6 +123,7 @@ class LiveSource:
         self.inference_line = inference_line
         self._clock = clock
         self._offset_s: float | None = None  # trace t = sample t + offset
+        self._cache: _ColumnCache | None = None
         self._edge_cursor = 0
         self._stamps: list[float] = []
         self._rise: float | None = None
@@ -98,6 +135,7 @@ class LiveSource:
         """Show ``acquisition``, whose sample 0 was taken at trace time ``started_t_s``."""
         self.acquisition = acquisition
         self._offset_s = started_t_s
+        self._cache = None
         tracker = getattr(acquisition, "tracker", None)
         if tracker is not None:
             self.supply_voltage_v = float(tracker.supply_voltage_v)
@@ -132,7 +170,12 @@ class LiveSource:
         return 0.0, max(end, 1e-3)
 
     def columns(self, t0_s: float, t1_s: float, n_px: int) -> Columns | None:
-        """Decimate the ring's samples in view; None when there is no sample there."""
+        """Decimate the ring's samples in view; None when there is no sample there.
+
+        Complete columns are cached on their grid: while following, a frame only
+        decimates the samples that arrived since the last one (Joulescope's
+        summaries do the same), not the whole view.
+        """
         offset = self._sample_offset()
         if offset is None:
             return None
@@ -141,14 +184,35 @@ class LiveSource:
         i0 = (t0_s - offset) * fs
         i1 = (t1_s - offset) * fs
         per_col, start, stop = column_grid(i0, i1, n_px)
-        start = max(start, ring.start_index, ring.end_index - ring.capacity + 1)
+        oldest = max(ring.start_index, ring.end_index - ring.capacity + 1)
+        start = max(start, -(-oldest // per_col) * per_col)
         stop = min(stop, ring.end_index)
         if stop <= start:
             return None
-        view = ring.read(start, stop).view
-        if len(view) == 0:
+        first_col = start // per_col
+        cache = self._cache
+        reuse_to = start  # samples before this come from the cache
+        if cache is not None and cache.per_col == per_col and cache.first_col <= first_col:
+            reuse_to = max(start, min(cache.full_end_col * per_col, stop))
+        new = None
+        if stop > reuse_to:
+            read = ring.read(reuse_to, stop)
+            view = read.view
+            if len(view):
+                new = decimate(view.current_a, view.first_sample_index, per_col, fs, view.digital)
+                reuse_to = view.first_sample_index
+        parts = []
+        if cache is not None and reuse_to > start and cache.per_col == per_col:
+            a = first_col - cache.first_col
+            b = reuse_to // per_col - cache.first_col
+            parts.append(cache.columns_slice(a, b))
+        if new is not None:
+            parts.append(new)
+        if not parts:
             return None
-        cols = decimate(view.current_a, view.first_sample_index, per_col, fs, view.digital)
+        cols = _concat(parts)
+        full_end = (ring.end_index // per_col) if stop >= ring.end_index else stop // per_col
+        self._cache = _ColumnCache(per_col, first_col, full_end, cols)
         return Columns(
             cols.t_s + offset, cols.min, cols.max, cols.mean, cols.digital_min, cols.digital_max
         )

@@ -49,4 +49,5 @@ FIGURE_MODULES: tuple[str, ...] = (
     "tinybench_gui.perf.accuracy",
     "tinybench_gui.perf.energy",
     "tinybench_gui.perf.startup",
+    "tinybench_gui.gui.perf_figures",  # imports Qt only inside its figure functions
 )

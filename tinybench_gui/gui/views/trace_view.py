@@ -18,7 +18,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from tinybench_gui.gui.decimate import Columns, envelope_xy, lane_xy
 from tinybench_gui.gui.sources import TraceSource
@@ -87,18 +87,24 @@ class TraceView(QWidget):
         self.digital.setXLink(self.current)
         self.lane.setYRange(-0.6, 1.9, padding=0)
         self.lane.getAxis("left").setTicks([[(0, "rx"), (1, "tx")]])
-        self.lane.getAxis("bottom").setStyle(showValues=False)
-        self.current.getAxis("bottom").setStyle(showValues=False)
+        # One time axis (under the lanes): the hidden ones would still repaint on every
+        # scroll, and axis text is the most expensive thing in a frame.
+        self.lane.hideAxis("bottom")
+        self.current.hideAxis("bottom")
         self.current.setLabel("left", "current", units="A")
         self.digital.setLabel("bottom", "time", units="s")
-        for plot in (self.lane, self.current, self.digital):
-            # Re-rendering the axis label on every scroll costs more than the trace itself.
-            plot.getAxis("bottom").enableAutoSIPrefix(False)
+        # Re-rendering the axis label on every scroll costs more than the trace itself.
+        self.digital.getAxis("bottom").enableAutoSIPrefix(False)
         self.digital.setYRange(-0.2, 2.9, padding=0)
         self.digital.getAxis("left").setTicks([[(0.35, "D0 ts"), (1.35, "D1 inf"), (2.35, "inf")]])
-        self.current.showGrid(x=True, y=True, alpha=0.15)
+        self.current.showGrid(x=False, y=True, alpha=0.15)
+        for plot in (self.lane, self.digital):
+            # Their labels never change: paint them once, then from a pixmap.
+            plot.getAxis("left").setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.current.setMouseEnabled(x=True, y=False)
-        self.current.enableAutoRange(y=True)
+        # The y range follows the data with hysteresis (see _fit_y): re-scaling on every
+        # frame would repaint the axis text each time, the costliest part of a frame.
+        self.current.disableAutoRange()
         self.current.setClipToView(False)
 
         self.phase_bars = pg.BarGraphItem(x0=[0], x1=[0], y0=[0], y1=[0], brush=(0, 0, 0, 0))
@@ -380,10 +386,25 @@ class TraceView(QWidget):
         self.empty_note.setText("")
         x, y = envelope_xy(cols.t_s, cols.min, cols.max)
         self.envelope.setData(x, y, connect="finite")
+        self._fit_y(cols)
         self.mean.setData(cols.t_s, cols.mean, connect="finite")
         for bit, item in enumerate(self.lanes):
             lx, ly = lane_xy(cols, bit, bit)
             item.setData(lx, ly)
+
+    def _fit_y(self, cols: Columns) -> None:
+        finite = np.isfinite(cols.min) & np.isfinite(cols.max)
+        if not finite.any():
+            return
+        lo = float(cols.min[finite].min())
+        hi = float(cols.max[finite].max())
+        pad = max((hi - lo) * 0.05, abs(hi) * 1e-3, 1e-12)
+        lo, hi = lo - pad, hi + pad
+        _, (y0, y1) = self.current.viewRange()
+        inside = y0 <= lo and hi <= y1
+        if inside and (hi - lo) > 0.6 * (y1 - y0):
+            return
+        self.current.setYRange(lo, hi, padding=0)
 
     def _draw_overlay(self, t0: float, t1: float, n_px: int) -> None:
         if self._overlay is None:
