@@ -1,7 +1,8 @@
 """Accuracy-run overhead: wall time that is neither bytes on the wire nor DUT compute.
 
 A simulated KWS accuracy run at 115200 baud with wire-time emulation and real-time
-DUT compute (the reference board's latency): the baseline is the run's own wall
+DUT compute (the reference board's latency), recorded to an HDF5 run file as
+``tinybench run`` does: the baseline is the run's own wall
 time, the figure its overhead (issue 3: under 5 %). The AD figure (921600 baud,
 a 2560-byte window per inference) is informational: at that rate one ``db`` round
 trip is under a millisecond of wire time, so per-round-trip latency weighs more.
@@ -20,6 +21,7 @@ def _accuracy_run(model_id: str, files: int) -> dict[str, float]:
     from tinybench_gui.benchmarks.catalog import get_benchmark
     from tinybench_gui.benchmarks.synth import synthesize
     from tinybench_gui.runner.plan import Mode, RunPlan
+    from tinybench_gui.runner.recorder import RunRecorder, default_run_file
     from tinybench_gui.runner.runner import Runner
     from tinybench_gui.runner.state import RunState
 
@@ -29,7 +31,15 @@ def _accuracy_run(model_id: str, files: int) -> dict[str, float]:
         plan = RunPlan(Mode.ACCURACY, root / "run", benchmark=model_id, dataset_dir=root / "ds")
         runner = Runner()
         with simulated_bench(model_id, realtime=True, wire_time=True) as bench:
-            summary = runner.run(plan, bench.resources())
+            resources = bench.resources()
+            # As `tinybench run` does: the HDF5 run file records the run as it goes.
+            plan.results_dir.mkdir(parents=True)
+            recorder = RunRecorder(default_run_file(plan.results_dir), plan, resources.provenance)
+            runner.subscribe(recorder)
+            try:
+                summary = runner.run(plan, resources)
+            finally:
+                recorder.abort("perf figure stopped early")
         if runner.last_state != RunState.DONE:
             raise RuntimeError(f"the accuracy run failed: {runner.status.reason}")
         uart: dict[str, float] = summary.metrics["uart"]

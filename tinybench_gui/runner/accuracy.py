@@ -51,15 +51,22 @@ NO_DATASET = (
 )
 
 
+FULL_LOG_FILES = 10
+
+
 class QuietDownloads:
     """Transcript filter: ``db`` chunk lines stay out of the log (they are still counted).
 
-    With ``bulk`` set (AD windows after a file's first), only errors are kept: an
-    AD accuracy run is 48.6k downloads and would otherwise log 8 million lines.
+    With ``bulk`` set, only errors are kept: for AD windows after a file's first (an
+    AD accuracy run is 48.6k downloads and would otherwise log 8 million lines) and
+    for every file after the first ``FULL_LOG_FILES`` (their answers are in
+    results.json and one log line each; the full exchange of the first files shows
+    how the DUT talks). Fewer lines also keep the run file's writer thread quiet.
     """
 
     def __init__(self) -> None:
         self.bulk = False
+        self.later_files = False
         self._in_chunk = False
 
     def __call__(self, entry: TranscriptEntry) -> bool:
@@ -184,6 +191,12 @@ def _run_files(ctx: RunContext, dataset: Dataset, journal: AccuracyJournal) -> N
     try:
         for position, index in enumerate(todo):
             ctx.check_cancelled()
+            if position == FULL_LOG_FILES:
+                ctx.log(
+                    f"The first {FULL_LOG_FILES} files' exchanges are logged in full; from here "
+                    "on one line per file (every answer is in results.json)"
+                )
+            quiet.later_files = position >= FULL_LOG_FILES
             entry = entries[index]
             t_file = time.monotonic()
             if file_wall:
@@ -235,7 +248,7 @@ def _run_file(
     outcome = _FileOutcome([], [] if host is not None else None, [])
     for w, window in enumerate(windows):
         ctx.check_cancelled()
-        quiet.bulk = w > 0
+        quiet.bulk = w > 0 or quiet.later_files
         where = entry.file if len(windows) == 1 else f"{entry.file} window {w + 1}/{len(windows)}"
         ctx.set_state(RunState.DOWNLOADING, where)
         mark = ctx.wire_tx_bytes + ctx.wire_rx_bytes
