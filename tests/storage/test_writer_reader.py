@@ -284,3 +284,15 @@ def test_snapped_views_do_not_jitter_while_scrolling(tmp_path: Path) -> None:
     # The same column of the global grid has the same peaks in both views.
     np.testing.assert_array_equal(sa.max[shift:], sb.max[: 400 - shift])
     np.testing.assert_array_equal(sa.min[shift:], sb.min[: 400 - shift])
+
+
+def test_idle_writer_keeps_the_heartbeat_fresh(tmp_path: Path) -> None:
+    path = tmp_path / "run.h5"
+    w = RunWriter.create(path, {})
+    try:
+        w.flush()
+        first = w.stats.last_flush_unix_s
+        time.sleep(2.6)  # no data at all, as during a long inference
+        assert w.stats.last_flush_unix_s > first + 1.5
+    finally:
+        w.close("complete")

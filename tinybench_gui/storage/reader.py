@@ -219,8 +219,8 @@ class Run:
                 return False
             except PermissionError:
                 pass  # alive, owned by someone else
-            # A recycled pid would look alive; the heartbeat settles it.
-            return time.time() - heartbeat < STALE_HEARTBEAT_S * 6
+            # A recycled pid would look alive; the heartbeat (rewritten every 2 s) settles it.
+            return time.time() - heartbeat < STALE_HEARTBEAT_S * 3
         return time.time() - heartbeat < STALE_HEARTBEAT_S
 
     @property

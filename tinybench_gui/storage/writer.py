@@ -66,6 +66,8 @@ DEFAULT_STOP_FREE_BYTES = 100 * 1024**2
 #: instead of growing memory without bound (anchors.md §11, "stability").
 DEFAULT_MAX_BACKLOG_BYTES = 512 * 1024**2
 _DISK_CHECK_PERIOD_S = 1.0
+#: The heartbeat is rewritten at least this often, data or not.
+HEARTBEAT_PERIOD_S = 2.0
 
 FailureCallback = Callable[[str], None]
 DiskFree = Callable[[Path], int]
@@ -463,7 +465,13 @@ class RunWriter:
                 for ev in flush_waiters:
                     ev.set()
                 return
-            if flush_waiters or (dirty and now - last_flush >= self._flush_period_s):
+            # An idle run still refreshes the heartbeat, so readers can tell it is alive.
+            heartbeat_due = now - last_flush >= HEARTBEAT_PERIOD_S
+            if (
+                flush_waiters
+                or heartbeat_due
+                or (dirty and now - last_flush >= self._flush_period_s)
+            ):
                 self._guarded(self._flush)
                 last_flush = time.monotonic()
                 dirty = False
