@@ -36,7 +36,11 @@ def test_window_energy_and_per_inference_figures() -> None:
     for k in range(10):
         world.inference(t + 0.01 + 0.04 * k, t + 0.04 + 0.04 * k)
     world.timestamp_pulse(t + 0.45, 0.001)
-    time.sleep(0.9)
+    # Wait until the monitor has sampled past the second pulse (slow under load).
+    deadline = time.monotonic() + 20
+    while len(pulses(acq.edges(), 0)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.1)
     driver.stop()
     driver.close()
     assert driver.failure is None

@@ -103,7 +103,11 @@ def test_inserted_bytes_are_resynchronised(bench) -> None:
     driver.start(acq.push)
     time.sleep(0.15)
     sim.garble(b"\xaa\x55\x13")
-    time.sleep(0.3)
+    # Wait for the reader to get past the garbage (slow under load), not a fixed time.
+    deadline = time.monotonic() + 10
+    while driver.stats().garbled < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.1)
     driver.stop()
     assert driver.failure is None
     stats = driver.stats()
