@@ -41,13 +41,13 @@ def test_bench_panel_says_simulated_and_lists_detected(qtbot: Any, sim_session: 
     )
     device = DetectedDevice(PortInfo("/dev/ttyACM7", serial_number="0670FF"), (), probe)
     panel.on_device_event(DeviceEvent("added", device))
-    item = panel.tree.topLevelItem(1)
+    item = panel.tree.topLevelItem(len(rows))
     assert item.text(3) == "/dev/ttyACM7"
     assert item.text(4) == "0670FF"
     assert item.text(6) == "energy"
     assert "kws01" in item.text(5)
     panel.on_device_event(DeviceEvent("removed", device))
-    assert panel.tree.topLevelItemCount() == 1
+    assert panel.tree.topLevelItemCount() == len(rows)
 
 
 def test_log_filters_by_source_and_searches(qtbot: Any) -> None:
@@ -123,3 +123,21 @@ def test_spike_trigger_freezes_view_and_places_markers(qtbot: Any, fed: Any) -> 
     assert t0 <= a - 0.0099
     assert t1 >= b
     assert "triggered" in panel.state.text()
+
+
+def test_bench_panel_lists_the_simulated_energy_bench(qtbot: Any, bridge: Any) -> None:
+    from tinybench_gui.devices.sim.sim_bench import SimBench
+    from tinybench_gui.gui.session import GuiSession
+
+    energy_bench = SimBench("ppk2", benchmark="kws01", realtime=False, wire_time=False)
+    session = GuiSession(bridge, energy_bench=energy_bench)
+    try:
+        panel = BenchPanel(session)
+        qtbot.addWidget(panel)
+        kinds = [d.kind for d in panel.devices()]
+        assert kinds == ["dut", "io_board", "energy_monitor"]
+        assert all(d.simulated for d in panel.devices())
+        assert panel.tree.topLevelItem(2).text(3) == energy_bench.monitor_url
+        assert "SIMULATED" in panel.banner.text()
+    finally:
+        session.close()

@@ -11,6 +11,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -41,6 +42,7 @@ from tinybench_gui.runner.events import (
     RunFinished,
     RunStarted,
 )
+from tinybench_gui.runner.results import WindowResult
 from tinybench_gui.runner.state import RunState
 
 _log = logging.getLogger(__name__)
@@ -346,11 +348,33 @@ class MainWindow(QMainWindow):
             f"{r.name}: {r.value:g} {r.units}" + ("" if r.valid else f"  INVALID {r.reason}")
             for r in info.results
         ]
-        self.results_view.clear()
-        self.results_view.headline.setText(
+        view = self.results_view
+        view.clear()
+        for row in info.windows:
+            energy = float(row["energy_j"])
+            power = float(row["power_w"])
+            view.add_window(
+                WindowResult(
+                    index=int(row["window"]),
+                    input_name=str(row["note"] or ""),
+                    iterations=int(row["iterations"]),
+                    warmups=0,
+                    runtime_s=float(row["runtime_s"]),
+                    energy_j=energy if np.isfinite(energy) else None,
+                    power_w=power if np.isfinite(power) else None,
+                )
+            )
+        fs = info.sample_rate_hz or 1.0
+        inferences = [
+            (r["start_sample"] / fs, r["stop_sample"] / fs, float(r["energy_j"]))
+            for r in info.inferences
+        ]
+        if inferences:
+            view.set_inferences(inferences)
+        view.headline.setText(
             f"<b>{info.path.name}</b>: {info.model or '?'} {info.mode or ''} — {info.status}"
         )
-        self.results_view.official.setPlainText("\n".join(lines))
+        view.official.setPlainText("\n".join(lines))
 
     def _close_tab(self, index: int) -> None:
         widget = self.tabs.widget(index)

@@ -122,7 +122,7 @@ class GuiSession:
     def bench_devices(self) -> list[BenchDevice]:
         """The session's own devices (the simulated bench); detected ones come from the watcher."""
         if self.bench is None:
-            return []
+            return self._energy_bench_devices()
         d = getattr(self.bench, "description", {})
         url = getattr(self.bench, "dut_url", "")
         mode = "energy" if d.get("energy_mode") else "performance"
@@ -151,7 +151,44 @@ class GuiSession:
                     simulated=True,
                 )
             )
+        devices.extend(self._energy_bench_devices())
         return devices
+
+    def _energy_bench_devices(self) -> list[BenchDevice]:
+        eb = self.energy_bench
+        if eb is None:
+            return []
+        d = eb.description()
+        return [
+            BenchDevice(
+                kind="dut",
+                name=f"Simulated DUT ({d.get('board_profile', 'board')})",
+                port=eb.dut_server.url,
+                serial="SIM",
+                banner=f"m-model-[{d.get('benchmark', '?')}]",
+                build_mode="energy",
+                status="ok",
+                simulated=True,
+                detail="energy build, reached through the interface board",
+            ),
+            BenchDevice(
+                kind="io_board",
+                name=f"Simulated interface board ({d.get('io_board', '')})",
+                port=eb.io_board_url,
+                serial="SIM",
+                status="ok",
+                simulated=True,
+            ),
+            BenchDevice(
+                kind="energy_monitor",
+                name=f"Simulated {str(d.get('monitor', '')).upper()}",
+                port=eb.monitor_url,
+                serial="SIM",
+                status="ok",
+                simulated=True,
+                detail="the real driver reads the simulator's bytes on a pseudo-terminal",
+            ),
+        ]
 
     def bench_monitor_name(self) -> str | None:
         """The simulated bench's energy monitor model, if it has one."""

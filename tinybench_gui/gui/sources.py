@@ -160,13 +160,15 @@ class LiveSource:
 
     def extent(self) -> tuple[float, float]:
         """From 0 to the newest thing known (a running run: now)."""
+        offset = self._sample_offset()
+        if offset is not None:
+            # Samples arrive a little late (USB, the instrument's own buffering): the
+            # newest sample is the right edge, so a followed trace never ends in a gap.
+            ring = self.ring
+            return 0.0, max(ring.end_index / ring.sample_rate_hz + offset, 1e-3)
         end = self.timeline.end_s()
         if self.running:
             end = max(end, self._clock() - self.timeline.origin_s)
-        offset = self._sample_offset()
-        if offset is not None:
-            ring = self.ring
-            end = max(end, ring.end_index / ring.sample_rate_hz + offset)
         return 0.0, max(end, 1e-3)
 
     def columns(self, t0_s: float, t1_s: float, n_px: int) -> Columns | None:

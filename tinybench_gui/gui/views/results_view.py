@@ -136,6 +136,7 @@ class ResultsView(QWidget):
         self.windows = []
         self.inferences = []
         self.hist_kind.setEnabled(False)
+        self.hist_note.setText("")
         self.table.setRowCount(0)
         self.official.clear()
         self.histogram.clear()

@@ -134,7 +134,9 @@ class TraceView(QWidget):
         self.lanes = [pg.PlotCurveItem(pen=LANE_PEN) for _ in range(2)]
         for item in self.lanes:
             self.digital.addItem(item)
-        self.inference_bars = pg.BarGraphItem(x0=[0], x1=[0], y0=[0], y1=[0], brush=INFERENCE_BRUSH)
+        self.inference_bars = pg.BarGraphItem(
+            x0=[0], x1=[0], y0=[0], y1=[0], brush=INFERENCE_BRUSH, pen=NO_PEN
+        )
         self.inference_bars.setVisible(False)
         self.digital.addItem(self.inference_bars)
 
