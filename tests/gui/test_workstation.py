@@ -210,3 +210,36 @@ def test_click_through_an_energy_run(
         file_energy = windows["energy_j"] / windows["iterations"] * 1e6
         assert file_energy.tolist() == pytest.approx(energies, rel=1e-3)
     session.close()
+
+
+def test_click_through_an_accuracy_run(
+    qtbot: Any, bridge: Any, settings: Any, tmp_path: Path
+) -> None:
+    from tinybench_gui.benchmarks.catalog import get_benchmark
+    from tinybench_gui.benchmarks.synth import synthesize
+    from tinybench_gui.runner.plan import Mode
+
+    benchmark = get_benchmark("kws01")
+    synthesize(benchmark, tmp_path / "ds", count=12, seed=3)
+    bench = simulated_bench("kws01", realtime=False, wire_time=False)
+    session = GuiSession(bridge, bench=bench, results_root=tmp_path / "runs")
+    window = MainWindow(session, settings)
+    qtbot.addWidget(window)
+    window.show()
+    panel = window.run_panel
+    panel.mode.setCurrentIndex(panel.mode.findData(Mode.ACCURACY))
+    panel.dataset.setText(str(tmp_path / "ds"))
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: not session.running and panel.phase.text() in ("done", "failed"), timeout=120_000
+    )
+    assert panel.phase.text() == "done", panel.message.text()
+    view = window.results_view
+    n = benchmark.num_classes
+    assert view.confusion.rowCount() == n
+    assert view.confusion.columnCount() == n
+    total = sum(int(view.confusion.item(i, j).text()) for i in range(n) for j in range(n))
+    assert total == 12
+    assert "Top-1" in view.accuracy_note.text()
+    assert "Top-1" in view.official.toPlainText() or "Top 1" in view.official.toPlainText()
+    session.close()

@@ -269,8 +269,17 @@ class ResultsView(QWidget):
                 colour = QColor(shade, 255, shade) if i == j else QColor(255, shade, shade)
                 item.setBackground(QBrush(colour if m[i, j] else QColor(255, 255, 255)))
                 self.confusion.setItem(i, j, item)
-        acc = metrics.get("top1_accuracy") or metrics.get("accuracy")
-        self.accuracy_note.setText(f"Top-1 accuracy: {acc}" if acc is not None else "")
+        parts = []
+        if metrics.get("top1_percent") is not None:
+            parts.append(f"Top-1 {float(metrics['top1_percent']):.2f} %")
+        if metrics.get("auc") is not None:
+            parts.append(f"AUC {float(metrics['auc']):.4f}")
+        if metrics.get("target") is not None:
+            met = "met" if metrics.get("meets_target") else "NOT met"
+            parts.append(f"target {metrics['target']} {met}")
+        if metrics.get("files") is not None:
+            parts.append(f"{metrics['files']} files")
+        self.accuracy_note.setText(", ".join(parts))
         self.tabs.setCurrentIndex(2)
 
     # -- copy and save ---------------------------------------------------------------------------
