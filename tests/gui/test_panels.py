@@ -46,6 +46,8 @@ def test_bench_panel_says_simulated_and_lists_detected(qtbot: Any, sim_session: 
     assert item.text(4) == "0670FF"
     assert item.text(6) == "energy"
     assert "kws01" in item.text(5)
+    panel.tree.setCurrentItem(item)
+    assert sim_session.selected_dut == ("/dev/ttyACM7", 115200)
     panel.on_device_event(DeviceEvent("removed", device))
     assert panel.tree.topLevelItemCount() == len(rows)
 

@@ -63,6 +63,7 @@ class BenchDevice:
     status: str = "unknown"  # ok | busy | error | unknown
     simulated: bool = False
     detail: str = ""
+    baud_rate: int | None = None  # the rate the probe found it answering at
 
 
 class GuiSession:
@@ -226,7 +227,7 @@ class GuiSession:
             from tinybench_gui.bench import simulated_energy_resources
 
             return simulated_energy_resources(self.energy_bench)
-        if self.bench is not None:
+        if self.selected_dut is None and self.bench is not None:
             resources: RunResources = self.bench.resources()
             return resources
         if self.selected_dut is None:

@@ -42,6 +42,7 @@ def device_from_detected(device: Any) -> BenchDevice:
         status=status,
         simulated=device.origin != "usb",
         detail=device.summary(),
+        baud_rate=probe.baud_rate,
     )
 
 
@@ -61,6 +62,8 @@ class BenchPanel(QWidget):
         self.tree.setAlternatingRowColors(True)
         self.tree.setMinimumWidth(400)
         self.tree.setMinimumHeight(140)
+        self.tree.itemSelectionChanged.connect(self._selected)
+        self.tree.setToolTip("Select a detected DUT to run on it")
         header = self.tree.header()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
@@ -77,6 +80,19 @@ class BenchPanel(QWidget):
         layout.addWidget(self.tree, 1)
         layout.addLayout(row)
         self.refresh()
+
+    def _selected(self) -> None:
+        items = self.tree.selectedItems()
+        if not items:
+            return
+        device = items[0].data(0, Qt.ItemDataRole.UserRole)
+        if device is None or device.kind != "dut" or device in self.session.bench_devices():
+            return
+        if device.baud_rate is None:
+            self.scan_state.setText(f"{device.port} did not answer a probe: cannot run on it yet")
+            return
+        self.session.selected_dut = (device.port, device.baud_rate)
+        self.scan_state.setText(f"runs use the DUT on {device.port} at {device.baud_rate} Bd")
 
     def rescan(self) -> None:
         """Ask the watcher for a new poll (returns at once)."""
