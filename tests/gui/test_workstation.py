@@ -94,6 +94,11 @@ def test_closing_during_a_run_asks_stops_and_leaves_files(
     assert folder is not None
     assert "run cancelled" in (folder / "log.txt").read_text()
     assert "ERROR: run cancelled" in (folder / "results.txt").read_text()
+    assert session.run_file is not None
+    with load_run(session.run_file) as run:  # the HDF5 run file is complete and says why
+        assert run.status.state == layout.RunState.CANCELLED
+        assert not run.status.interrupted
+        assert run.table("transcript").shape[0] > 0
     assert settings.value("window/state") is not None
 
 
