@@ -188,3 +188,73 @@ def simulated_energy_resources(bench: Any, *, line_timeout_s: float = 5.0) -> Ru
     )
     resources.devices["time_source"] = bench.clock.now_s
     return resources
+
+
+# -- the emulated board (QEMU mps2-an386 running our firmware) --------------------------------
+def emulated_firmware(benchmark: str, *, energy: bool, image: Path | None = None) -> Path:
+    """The firmware image for the emulated board: ``image`` if given, else built now."""
+    if image is not None:
+        if not Path(image).is_file():
+            raise FileNotFoundError(
+                f"firmware image {image} does not exist: build it with `tinybench firmware "
+                f"build --benchmark {benchmark} --board mps2-an386{' --energy' if energy else ''}`"
+            )
+        return Path(image)
+    from tinybench_gui.firmware.build import build_firmware
+
+    return build_firmware(benchmark, "mps2-an386", energy=energy).path
+
+
+@dataclass
+class EmulatedDut:
+    """The emulated board running a performance build, its UART on a TCP socket."""
+
+    board: Any  # firmware.emulator.EmulatedBoard
+    benchmark: str
+
+    @property
+    def dut_url(self) -> str:
+        """The board's UART (``socket://...``)."""
+        return str(self.board.url)
+
+    def resources(self, *, line_timeout_s: float = 5.0) -> RunResources:
+        """A performance or accuracy run on the emulated board."""
+        return RunResources(
+            open_dut=serial_dut_opener(self.dut_url, 115200, line_timeout_s=line_timeout_s),
+            provenance={
+                "dut": {
+                    "url": self.dut_url,
+                    "emulated": True,
+                    "machine": self.board.machine,
+                    "firmware_image": str(self.board.image),
+                    "benchmark": self.benchmark,
+                }
+            },
+        )
+
+    def close(self) -> None:
+        """Stop QEMU."""
+        self.board.stop()
+
+
+def emulated_dut(benchmark: str = "kws01", *, image: Path | None = None) -> EmulatedDut:
+    """Start the emulated board on the performance build of ``benchmark``."""
+    from tinybench_gui.firmware.emulator import EmulatedBoard
+
+    board = EmulatedBoard(emulated_firmware(benchmark, energy=False, image=image))
+    board.start()
+    return EmulatedDut(board, benchmark)
+
+
+def emulated_energy_bench(
+    benchmark: str = "kws01", monitor: str = "ppk2", *, image: Path | None = None, **options: Any
+) -> Any:
+    """The emulated board (energy build) behind a simulated interface board and monitor.
+
+    Returns an ``EmulatedEnergyBench``; ``simulated_energy_resources`` makes its run resources
+    (the world clock, which follows the board's timer, is the time source).
+    """
+    from tinybench_gui.devices.sim.emulated_bench import EmulatedEnergyBench
+
+    path = emulated_firmware(benchmark, energy=True, image=image)
+    return EmulatedEnergyBench(path, monitor, benchmark=benchmark, **options)  # type: ignore[arg-type]

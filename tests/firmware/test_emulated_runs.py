@@ -21,15 +21,16 @@ def test_performance_run_on_the_emulated_board(
 ) -> None:
     require_tools("qemu-system-arm", "arm-none-eabi-gcc", "make")
     image = firmware_image("kws01", "mps2-an386")
-    with EmulatedBoard(image.path) as board:
-        code = main(
-            ["run", "--dut", board.url, "--mode", "performance", "--benchmark", "kws01",
-             "--iterations", "2", "--windows", "2", "--min-window-s", "0",
-             "--results-dir", str(tmp_path / "perf")]
-        )  # fmt: skip
+    # --dut emulated starts QEMU on the image (without --firmware it builds one first).
+    code = main(
+        ["run", "--dut", "emulated", "--firmware", str(image.path), "--mode", "performance",
+         "--benchmark", "kws01", "--iterations", "2", "--windows", "2", "--min-window-s", "0",
+         "--results-dir", str(tmp_path / "perf")]
+    )  # fmt: skip
     captured = capsys.readouterr()
     out = captured.out + captured.err
     assert code == 3  # finished, but 2 short windows are not valid for submission
+    assert "Emulated board (kws01" in out
     assert "DUT 'tinybench'" in out
     assert "model kws01, performance build" in out
     assert "Median throughput is" in (tmp_path / "perf" / "results.txt").read_text()

@@ -37,8 +37,9 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--dut",
-        metavar="URL|sim",
-        help="serial port, pyserial URL, or 'sim' (energy mode: the DUT is behind --io-board)",
+        metavar="URL|sim|emulated",
+        help="serial port, pyserial URL, 'sim' (the simulated DUT) or 'emulated' (our firmware "
+        "on the QEMU board); energy mode: the DUT is behind --io-board",
     )
     p.add_argument("--mode", choices=[m.value for m in Mode], default="performance")
     p.add_argument(
@@ -148,6 +149,15 @@ def register(sub: Any) -> None:
         "--board-profile", default="nucleo-l4r5zi", help="simulated board timing profile"
     )
     sim.add_argument("--seed", type=int, default=0, help="seed for synthetic inputs and jitter")
+    emulated = p.add_argument_group("emulated board (--dut emulated)")
+    emulated.add_argument(
+        "--firmware",
+        type=Path,
+        default=None,
+        metavar="IMAGE",
+        help="firmware image for the QEMU board (default: build the benchmark's performance "
+        "or energy build now)",
+    )
     p.set_defaults(handler=run)
 
 
@@ -175,7 +185,7 @@ def _accuracy_preflight(args: argparse.Namespace) -> str | None:
     from tinybench_gui.benchmarks.datasets import DatasetError, load_dataset
     from tinybench_gui.runner.journal import journal_path
 
-    model = args.benchmark or ("kws01" if args.dut == "sim" else None)
+    model = args.benchmark or ("kws01" if args.dut in ("sim", "emulated") else None)
     if args.dataset is None:
         return (
             "accuracy mode needs --dataset DIR (the EEMBC/MLCommons layout); make a synthetic "
@@ -222,6 +232,22 @@ def _energy_resources(args: argparse.Namespace) -> tuple[Any, Any]:
             file=sys.stderr,
         )
         return bench, simulated_energy_resources(bench, line_timeout_s=args.line_timeout_s)
+    if args.dut == "emulated":
+        from tinybench_gui.bench import emulated_energy_bench
+
+        emu = emulated_energy_bench(
+            args.benchmark or "kws01",
+            args.monitor or "ppk2",
+            image=args.firmware,
+            io_board=args.io_board_kind,
+            seed=args.seed or 1,
+        )
+        print(
+            f"Emulated board ({emu.benchmark}, energy build {emu.image}) behind a simulated "
+            f"interface board on {emu.io_board_url}, {emu.monitor_kind} on {emu.monitor_url}",
+            file=sys.stderr,
+        )
+        return emu, simulated_energy_resources(emu, line_timeout_s=args.line_timeout_s)
     if not args.io_board or not args.monitor:
         raise ValueError(
             "energy mode needs --io-board PORT and --monitor lpm01a:PORT|ppk2:PORT|js220[:SERIAL] "
@@ -276,7 +302,7 @@ def run(args: argparse.Namespace) -> int:
         )
         try:
             bench, resources = _energy_resources(args)
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_FAILED
     elif args.dut is None:
@@ -296,6 +322,19 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_FAILED
         resources = bench.resources(line_timeout_s=args.line_timeout_s)
         print(f"Simulated DUT ({args.benchmark or 'kws01'}) on {bench.dut_url}", file=sys.stderr)
+    elif args.dut == "emulated":
+        from tinybench_gui.bench import emulated_dut
+
+        try:
+            bench = emulated_dut(args.benchmark or "kws01", image=args.firmware)
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            print(f"error: cannot start the emulated board: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        resources = bench.resources(line_timeout_s=args.line_timeout_s)
+        print(
+            f"Emulated board ({bench.benchmark}, {bench.board.image}) on {bench.dut_url}",
+            file=sys.stderr,
+        )
     else:
         baud = args.baud
         if baud is None and args.benchmark:

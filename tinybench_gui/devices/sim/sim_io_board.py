@@ -9,6 +9,10 @@ the DUT. It relays ``dut <cmd>%`` as the firmware does: ``m-dut-passthrough(<cmd
 if the board's DUT-side baud differs from the DUT's, the relay delivers garbage
 as a real UART would. With ``dut_url=None`` the board answers for a DUT that is
 not there: the passthrough is acknowledged and nothing follows.
+
+A DUT without wire time of its own (the emulated board's TCP UART) gets it from the board:
+``wire_time=True`` paces both directions at the DUT-side baud. ``connect_dut(url)`` rewires
+the DUT side (a board that was powered off and booted again on a new socket).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ class SimIoBoard:
         actual_dut_baud: int | None = None,
         reset_s: float = 0.2,
         relay_unsolicited: bool = True,
+        wire_time: bool = False,
     ) -> None:
         self.kind = kind
         self.dut_url = dut_url
@@ -49,6 +54,9 @@ class SimIoBoard:
         # (the boot banner is lost), which the real firmware may well do.
         self.relay_unsolicited = relay_unsolicited
         self._relaying = False
+        self.wire_time = wire_time
+        self._rewire: list[str | None] = []  # connect_dut requests, taken by the board's thread
+        self._rewire_lock = threading.Lock()
         self.pty = PtyEndpoint()
         self.commands: list[str] = []
         self._dut: Any = None
@@ -67,6 +75,31 @@ class SimIoBoard:
         if self.dut_url is not None and self._dut is None:
             self._dut = serial.serial_for_url(self.dut_url, baudrate=self.dut_baud, timeout=0)
 
+    def connect_dut(self, url: str | None) -> None:
+        """Wire the DUT side to ``url`` (None: no DUT); done by the board's own thread."""
+        with self._rewire_lock:
+            self._rewire.append(url)
+
+    def _apply_rewire(self) -> None:
+        with self._rewire_lock:
+            if not self._rewire:
+                return
+            url = self._rewire[-1]
+            self._rewire.clear()
+        if self._dut is not None:
+            with contextlib.suppress(serial.SerialException, OSError):
+                self._dut.close()
+        self._dut, self.dut_url, self._dut_pending = None, url, b""
+        try:
+            self._open_dut()
+        except (serial.SerialException, OSError):
+            self._dut = None
+
+    def _wire_wait(self, byte_count: int) -> None:
+        # 10 bits per byte (8N1) at the DUT-side baud, when the DUT does not emulate it.
+        if self.wire_time:
+            time.sleep(byte_count * 10 / self.dut_baud)
+
     def _say(self, *lines: str) -> None:
         self.pty.write("".join(f"{line}\r\n" for line in lines).encode("ascii", "replace"))
 
@@ -77,6 +110,7 @@ class SimIoBoard:
         except (serial.SerialException, OSError):
             self._dut = None
         while not self._stop.is_set():
+            self._apply_rewire()
             data = self.pty.read(0.005)
             if data and time.monotonic() >= self._deaf_until:
                 pending += data
@@ -95,6 +129,7 @@ class SimIoBoard:
             return
         if not data:
             return
+        self._wire_wait(len(data))
         if self.dut_baud != self.actual_dut_baud:
             # Wrong baud: framing errors turn every byte into noise.
             self.pty.write(bytes((b * 7 + 3) & 0xFF for b in data))
@@ -115,6 +150,8 @@ class SimIoBoard:
             self._say(f"m-dut-passthrough({arg})", "m-ready")
             self._relaying = True
             if self._dut is not None:
+                # The DUT has the command once its last byte is through the wire.
+                self._wire_wait(len(arg) + 1)
                 with contextlib.suppress(serial.SerialException, OSError):
                     self._dut.write(arg.encode("ascii", "replace") + b"%")
             return
