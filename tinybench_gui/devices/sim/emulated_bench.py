@@ -7,7 +7,7 @@ activity (``timestamp_pulse``, ``inference``) in the world's clock; a simulated
 interface board relays ``dut <cmd>`` to the board's UART socket at 9600 Bd with wire
 time; a simulated energy monitor samples the world.
 
-Time base (decision 0012): the world's clock is the board's clock. ``BoardClock`` maps
+Time base (decision 0013): the world's clock is the board's clock. ``BoardClock`` maps
 board time to world time with one offset, fixed at the boot pulse's falling edge
 (``world = offset + tick / tick_hz``). Between pin records it extrapolates the board's
 time from the last record at half the host's rate: under ``-icount`` the board runs ahead
@@ -325,7 +325,7 @@ class EmulatedEnergyBench:
             "benchmark": self.benchmark,
             "io_board": self.io_board.kind,
             "idle_current_a": self.world.model.idle_current_a,
-            "pin_time_base": "board timer0, offset fixed at the boot pulse (decision 0012)",
+            "pin_time_base": "board timer0, offset fixed at the boot pulse (decision 0013)",
         }
 
     def close(self) -> None:
