@@ -64,6 +64,7 @@ class BenchDevice:
     simulated: bool = False
     detail: str = ""
     baud_rate: int | None = None  # the rate the probe found it answering at
+    origin: str = ""  # usb | serial | simulated | emulated | manual ("" for the session's own)
 
 
 class GuiSession:

@@ -21,14 +21,29 @@ from tinybench_gui.gui.session import BenchDevice, GuiSession
 
 STATUS_COLOURS = {"ok": "#2e9d4b", "busy": "#e0a000", "error": "#d03030", "unknown": "#999999"}
 COLUMNS = ("", "kind", "device", "port", "serial", "firmware banner", "build")
+# probing.ProbeStatus -> status light. not_probed: the port was skipped (in use by the bench,
+# or not wanted); timeout: the probe's deadline passed with no answer yet (a board booting).
+PROBE_STATUS_LIGHT = {
+    "identified": "ok",
+    "busy": "busy",
+    "not_probed": "unknown",
+    "timeout": "unknown",
+    "no_answer": "error",
+    "error": "error",
+}
+# What the device column says about where a device comes from (usb: nothing, it is hardware).
+ORIGIN_TAGS = {
+    "simulated": "  [simulated]",
+    "emulated": "  [emulated: QEMU]",
+    "serial": "  [built-in serial]",
+    "manual": "  [manual]",
+}
 
 
 def device_from_detected(device: Any) -> BenchDevice:
     """A ``discovery.DetectedDevice`` as a Bench row."""
     probe = device.probe
-    status = {"identified": "ok", "busy": "busy"}.get(probe.status, "error")
-    if probe.status in ("skipped", "unprobed"):
-        status = "unknown"
+    status = PROBE_STATUS_LIGHT.get(probe.status, "error")
     banner = " / ".join(probe.banner[:2]) if probe.banner else (probe.name or "")
     if probe.model:
         banner = f"m-model-[{probe.model}] {banner}".strip()
@@ -40,10 +55,18 @@ def device_from_detected(device: Any) -> BenchDevice:
         banner=banner,
         build_mode=probe.build_mode or "",
         status=status,
-        simulated=device.origin != "usb",
+        simulated=device.origin in ("simulated", "emulated"),
         detail=device.summary(),
         baud_rate=probe.baud_rate,
+        origin=device.origin,
     )
+
+
+def origin_tag(device: BenchDevice) -> str:
+    """The suffix marking a non-USB device's origin."""
+    if device.origin:
+        return ORIGIN_TAGS.get(device.origin, "")
+    return "  [simulated]" if device.simulated else ""
 
 
 class BenchPanel(QWidget):
@@ -135,7 +158,7 @@ class BenchPanel(QWidget):
                 [
                     "●",
                     device.kind,
-                    device.name + ("  [simulated]" if device.simulated else ""),
+                    device.name + origin_tag(device),
                     device.port,
                     device.serial,
                     device.banner,
