@@ -120,7 +120,8 @@ def test_routes_listed_with_install_hint_and_check_before_flash(
     text = dialog.check_label.text()
     assert "format: elf" in text
     assert f"of {BOARD.flash.size:,} bytes of flash" in text
-    assert dialog.report.sha256 in text and len(dialog.report.sha256) == 64
+    assert len(dialog.report.sha256) == 64
+    assert dialog.report.sha256 in text
     assert dialog.flash_button.isEnabled()
 
 
@@ -157,7 +158,8 @@ def test_flash_shows_progress_then_the_banner_the_board_printed(
     assert result.ok
     assert dialog.progress.value() == PROGRESS_STEPS
     shown = dialog.result_label.text()
-    assert "Flashed" in shown and "verified" in shown
+    assert "Flashed" in shown
+    assert "verified" in shown
     assert "m-timestamp-mode-performance" in shown  # the banner read after the reset
     assert "STMicroelectronics" in shown
     assert dialog.output_toggle.isVisibleTo(dialog)
@@ -180,7 +182,8 @@ def test_failure_is_classified_with_hint_and_raw_output(
     qtbot.waitUntil(lambda: dialog.flash_result is not None, timeout=10000)
     text = dialog.result_label.text()
     assert "probe_not_found" in text
-    assert "What to do" in text and "udev" in text
+    assert "What to do" in text
+    assert "udev" in text
     assert dialog.output.toPlainText() == raw
     assert dialog.flash_button.isEnabled()  # the user may retry
 
