@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tinybench_gui.gui.device_actions import DeviceActions
 from tinybench_gui.gui.session import BenchDevice, GuiSession
 
 STATUS_COLOURS = {"ok": "#2e9d4b", "busy": "#e0a000", "error": "#d03030", "unknown": "#999999"}
@@ -102,6 +104,13 @@ class BenchPanel(QWidget):
         layout.addWidget(self.banner)
         layout.addWidget(self.tree, 1)
         layout.addLayout(row)
+        # Device actions (flash, diagnostics) live in gui/device_actions.py.
+        self._raw: dict[str, Any] = {}  # key -> DetectedDevice, for the actions
+        self.actions = DeviceActions(session.bridge)
+        layout.addWidget(self.actions, 1)
+        self.tree.itemSelectionChanged.connect(self._selection_changed)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._context_menu)
         self.refresh()
 
     def _selected(self) -> None:
@@ -127,8 +136,10 @@ class BenchPanel(QWidget):
         device = event.device
         if event.kind == "removed":
             self._detected.pop(device.key, None)
+            self._raw.pop(device.key, None)
         else:
             self._detected[device.key] = device_from_detected(device)
+            self._raw[device.key] = device
         self.scan_state.setText(f"{len(self._detected)} detected")
         self.refresh()
 
@@ -152,8 +163,12 @@ class BenchPanel(QWidget):
                 "list updates by itself. Start with --sim for the simulated bench."
             )
             self.banner.setStyleSheet("color: #555; padding: 4px;")
+        selected = self.selected_key()
         self.tree.clear()
-        for device in self.devices():
+        for key, device in [
+            *((None, d) for d in self.session.bench_devices()),
+            *self._detected.items(),
+        ]:
             item = QTreeWidgetItem(
                 [
                     "●",
@@ -169,4 +184,31 @@ class BenchPanel(QWidget):
             item.setToolTip(0, device.status)
             item.setToolTip(2, device.detail or device.name)
             item.setData(0, Qt.ItemDataRole.UserRole, device)
+            item.setData(1, Qt.ItemDataRole.UserRole, key)
             self.tree.addTopLevelItem(item)
+            if key is not None and key == selected:
+                item.setSelected(True)
+        self._selection_changed()
+
+    # -- device actions -------------------------------------------------------------------------
+    def selected_key(self) -> str | None:
+        """The watcher key of the selected detected device (None: none or a session row)."""
+        items = self.tree.selectedItems()
+        return items[0].data(1, Qt.ItemDataRole.UserRole) if items else None
+
+    def selected_device(self) -> Any | None:
+        """The selected ``DetectedDevice``, if a detected device is selected."""
+        key = self.selected_key()
+        return self._raw.get(key) if key is not None else None
+
+    def _selection_changed(self) -> None:
+        self.actions.set_device(self.selected_device())
+
+    def _context_menu(self, pos: Any) -> None:
+        item = self.tree.itemAt(pos)
+        if item is None:
+            return
+        item.setSelected(True)
+        menu = QMenu(self.tree)
+        self.actions.fill_menu(menu)
+        menu.exec(self.tree.viewport().mapToGlobal(pos))
