@@ -32,40 +32,32 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def build_session(args: argparse.Namespace, bridge: Any) -> Any:
-    """The session for these arguments (the simulated bench with ``--sim``)."""
+    """The session for these arguments, without a bench yet: nothing here touches a model,
+    a port or the network (the simulated bench starts on a worker, ``bench_startup``)."""
     from tinybench_gui.gui.session import GuiSession
 
-    bench = None
-    energy_bench = None
-    problem = None
-    if args.sim:
-        from tinybench_gui.bench import simulated_bench
-
-        try:
-            bench = simulated_bench(args.benchmark)
-            from tinybench_gui.devices.sim.sim_bench import SimBench
-
-            energy_bench = SimBench(args.monitor, benchmark=args.energy_benchmark)
-        except Exception as exc:  # the window still opens and says why
-            problem = f"The simulated bench did not start: {exc}"
+    held: list[Any] = []  # the session, once built: the watcher asks it which ports it holds
     watcher_factory = None
     if not args.no_watch:
         from tinybench_gui.devices.watcher import DeviceWatcher
 
         def watcher_factory(callback: Any) -> Any:
-            return DeviceWatcher(callback, poll_period_s=2.0)
+            return DeviceWatcher(
+                callback,
+                poll_period_s=2.0,
+                in_use=lambda: held[0].in_use() if held else [],
+            )
 
-    session = GuiSession(
-        bridge,
-        bench=bench,
-        energy_bench=energy_bench,
-        watcher_factory=watcher_factory,
-        results_root=args.results_dir,
-    )
-    if problem:
-        session.message(problem)
-        session.startup_problem = problem
+    session = GuiSession(bridge, watcher_factory=watcher_factory, results_root=args.results_dir)
+    held.append(session)
     return session
+
+
+def sim_spec(args: argparse.Namespace) -> Any:
+    """The simulated bench the command line asks for."""
+    from tinybench_gui.gui.bench_startup import SimBenchSpec
+
+    return SimBenchSpec(args.benchmark, args.energy_benchmark, args.monitor)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -91,18 +83,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     session = build_session(args, bridge)
     window = MainWindow(session)
     window.show()
-    problem = getattr(session, "startup_problem", None)
-    if problem and not args.quit_after_show:
-        from PySide6.QtWidgets import QMessageBox
+    if args.sim:
+        # The window is up; the simulated bench (and its models) come from a worker.
+        from tinybench_gui.gui.bench_startup import BenchStarter
 
-        QMessageBox.warning(window, "tinybench", problem)
+        window.bench_starter = BenchStarter(window, sim_spec(args))
+        window.bench_starter.start(offer_models=not args.quit_after_show)
     for run in args.runs:
         window.open_run(run)
     if not args.quit_after_show:
-        # First run (issue 9): the tour once; the model setup while reference models are missing.
+        # First run (issue 9): the tour once; the model setup while reference models are
+        # missing (with --sim the bench starter offers it, and starts the bench after it).
         from tinybench_gui.gui.first_run import start_first_run
 
-        start_first_run(window)
+        start_first_run(window, offer_models=not args.sim)
     if args.quit_after_show:
         QTimer.singleShot(200, window.close)
     return int(app.exec())

@@ -182,7 +182,9 @@ def maybe_show_tour(window: QWidget, settings: QSettings) -> TourDialog | None:
     return show_tour(window, settings)
 
 
-def start_first_run(window: Any, settings: QSettings | None = None) -> None:
+def start_first_run(
+    window: Any, settings: QSettings | None = None, *, offer_models: bool = True
+) -> None:
     """The one call the application makes after showing the main window.
 
     Adds Help → "Tour of a run" and "Reference models…", then, once the window has been
@@ -213,7 +215,8 @@ def start_first_run(window: Any, settings: QSettings | None = None) -> None:
 
     def after_first_frame() -> None:
         keep(maybe_show_tour(window, settings))
-        check_then_offer(window, settings, keep)
+        if offer_models:  # False: the bench starter offers it (gui/bench_startup.py)
+            check_then_offer(window, settings, keep)
 
     _after_first_paint(window, after_first_frame)
 

@@ -110,6 +110,7 @@ class GuiSession:
         self._starting = False
         self._unsubscribe_recorder: Callable[[], None] | None = None
         self._unsubscribe = self.runner.subscribe(self._on_event)
+        self.held_urls: set[str] = set()  # ports held outside a run (the emulated board)
         self.watcher: Any | None = None
         if watcher_factory is not None:
             self.watcher = watcher_factory(lambda ev: bridge.post(Stamped(time.time(), ev)))
@@ -204,10 +205,18 @@ class GuiSession:
             self.watcher.rescan(reprobe=True)
 
     def in_use(self) -> list[str]:
-        """Ports a run holds: the watcher must not probe them."""
+        """Ports the session holds (the bench's DUT, a run's DUT, the emulated board, a flash
+        or diagnostics in progress): the watcher must not probe them. Any thread."""
+        held = [url for url in (getattr(self.bench, "dut_url", None),) if url]
+        held += list(self.held_urls)
         if self.runner.busy and self.selected_dut is not None:
-            return [self.selected_dut[0]]
-        return []
+            held.append(self.selected_dut[0])
+        return held
+
+    def set_bench(self, bench: Any | None, energy_bench: Any | None = None) -> None:
+        """Adopt a bench started on a worker (GUI thread; the window refreshes itself)."""
+        self.bench = bench
+        self.energy_bench = energy_bench
 
     # -- runs -----------------------------------------------------------------------------
     def modes(self) -> list[Mode]:

@@ -62,16 +62,7 @@ class RunPanel(QWidget):
         self.benchmark = QLabel("read from the DUT when the run starts")
         self.benchmark.setWordWrap(True)
         self.mode = QComboBox()
-        bench_modes = session.modes()
-        for mode in Mode:
-            available = mode in PROCEDURES and mode in bench_modes
-            label = mode.value
-            if mode not in PROCEDURES:
-                label += " (not in this build)"
-            elif mode not in bench_modes:
-                label += " (needs a monitor and an interface board)"
-            self.mode.addItem(label, mode)
-            self.mode.model().item(self.mode.count() - 1).setEnabled(available)
+        self.refresh_modes()
         self.mode.currentIndexChanged.connect(self._show_bench_benchmark)
         self.dataset = QLineEdit()
         self.dataset.setPlaceholderText("none: synthesized inputs")
@@ -168,6 +159,25 @@ class RunPanel(QWidget):
         self.min_window.setValue(float(settings.value("run/min_window_s", RULES_MIN_WINDOW_S)))
         self.iterations.setValue(int(settings.value("run/iterations", 100)))
         self.auto_iterations.setChecked(str(settings.value("run/auto", "true")) == "true")
+
+    def refresh_modes(self) -> None:
+        """List the modes, enabling those the session's bench can run (again when it changes)."""
+        current = self.mode.currentData()
+        bench_modes = self.session.modes()
+        self.mode.blockSignals(True)
+        self.mode.clear()
+        for mode in Mode:
+            available = mode in PROCEDURES and mode in bench_modes
+            label = mode.value
+            if mode not in PROCEDURES:
+                label += " (not in this build)"
+            elif mode not in bench_modes:
+                label += " (needs a monitor and an interface board)"
+            self.mode.addItem(label, mode)
+            self.mode.model().item(self.mode.count() - 1).setEnabled(available)
+        if current is not None:
+            self.mode.setCurrentIndex(max(0, self.mode.findData(current)))
+        self.mode.blockSignals(False)
 
     # -- intent -----------------------------------------------------------------------------
     def _bench_model(self) -> str:
