@@ -110,7 +110,8 @@ class GuiSession:
         self._starting = False
         self._unsubscribe_recorder: Callable[[], None] | None = None
         self._unsubscribe = self.runner.subscribe(self._on_event)
-        self.held_urls: set[str] = set()  # ports held outside a run (the emulated board)
+        self.held_urls: set[str] = set()  # ports held outside a run
+        self.closers: list[Callable[[], None]] = []  # more to stop on close (the emulated board)
         self.watcher: Any | None = None
         if watcher_factory is not None:
             self.watcher = watcher_factory(lambda ev: bridge.post(Stamped(time.time(), ev)))
@@ -212,6 +213,10 @@ class GuiSession:
         if self.runner.busy and self.selected_dut is not None:
             held.append(self.selected_dut[0])
         return held
+
+    def select_dut(self, url: str | None, baud_rate: int = 115200) -> None:
+        """Performance and accuracy runs go to the DUT at ``url`` (None: back to the bench)."""
+        self.selected_dut = (url, baud_rate) if url else None
 
     def set_bench(self, bench: Any | None, energy_bench: Any | None = None) -> None:
         """Adopt a bench started on a worker (GUI thread; the window refreshes itself)."""
@@ -343,6 +348,11 @@ class GuiSession:
         self._unsubscribe()
         if self.watcher is not None:
             self.watcher.stop(timeout_s=5.0)
+        for closer in self.closers:
+            try:
+                closer()
+            except Exception:  # closing must go on
+                _log.exception("closing failed")
         for bench in (self.bench, self.energy_bench):
             if bench is None:
                 continue

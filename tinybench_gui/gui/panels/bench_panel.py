@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from tinybench_gui.gui.device_actions import DeviceActions
+from tinybench_gui.gui.emulated_board import EmulatedBoardBox
 from tinybench_gui.gui.session import BenchDevice, GuiSession
 
 STATUS_COLOURS = {"ok": "#2e9d4b", "busy": "#e0a000", "error": "#d03030", "unknown": "#999999"}
@@ -106,7 +107,11 @@ class BenchPanel(QWidget):
         layout.addLayout(row)
         # Device actions (flash, diagnostics) live in gui/device_actions.py.
         self._raw: dict[str, Any] = {}  # key -> DetectedDevice, for the actions
-        self.actions = DeviceActions(session.bridge)
+        self.emulated = EmulatedBoardBox(session)
+        self.emulated.changed.connect(self.refresh)
+        layout.addWidget(self.emulated)
+        self.actions = DeviceActions(session.bridge, request_options=self.emulated.request_options)
+        self.actions.flashed.connect(self.emulated.on_flashed)
         layout.addWidget(self.actions, 1)
         self.tree.itemSelectionChanged.connect(self._selection_changed)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
