@@ -30,6 +30,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--min-window-s", type=float, default=10.0)
+    parser.add_argument(
+        "--devices-only", action="store_true", help="only the Bench, Flash and diagnostics shots"
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -75,6 +78,11 @@ def main() -> int:
         window.resize(1600, 1000)
         window.show()
         pump(0.5)
+        if args.devices_only:
+            device_screens(window, session, shot, pump, tmp_path)
+            window.close()
+            pump(0.5)
+            return 0
         panel = window.run_panel
         panel.mode.setCurrentIndex(panel.mode.findData(Mode.ENERGY))
         panel.min_window.setValue(args.min_window_s)
@@ -138,10 +146,69 @@ def main() -> int:
             pump(1.5)
             window.docks["Markers"].raise_()
             shot(window, "review")
+        device_screens(window, session, shot, pump, tmp_path)
         window.close()
         pump(1.0)
         print(f"{len(saved)} screenshots")
     return 0
+
+
+def device_screens(window: Any, session: Any, shot: Any, pump: Any, tmp_path: Path) -> None:
+    """The emulated board (real QEMU) in the Bench panel, its diagnostics, and the Flash
+    dialog after flashing it with our kws01 build through the qemu route."""
+    from tinybench_gui.devices.discovery import DetectOptions, detect
+    from tinybench_gui.devices.watcher import DeviceEvent
+    from tinybench_gui.gui.emulated_board import build_image
+
+    os.environ["TINYBENCH_PORT_REGISTRY"] = str(tmp_path / "ports")
+    os.environ["TINYBENCH_STATE_DIR"] = str(tmp_path / "state")
+    from PySide6.QtCore import Qt
+
+    panel = window.bench_panel
+    window.docks["Bench"].raise_()
+    window.docks["Run"].hide()  # the Bench panel gets the whole left column for this shot
+    window.resizeDocks([window.docks["Bench"]], [900], Qt.Orientation.Vertical)
+    panel.splitter.setSizes([260, 400])
+    box = panel.emulated
+    box.benchmark.setCurrentText("ad01")
+    box.start()
+    deadline = time.monotonic() + 300
+    while box.state == "starting" and time.monotonic() < deadline:
+        pump(0.2)
+    if box.state != "running":
+        print(f"emulated board did not start: {box.problem}")
+        return
+    for device in detect(comports=list, options=DetectOptions(include_usb_only=False)):
+        panel.on_device_event(DeviceEvent("added", device))
+    for i in range(panel.tree.topLevelItemCount()):
+        item = panel.tree.topLevelItem(i)
+        if item.text(3) == box.url:
+            panel.tree.setCurrentItem(item)
+    view = panel.actions.diagnostics
+    view.run()
+    deadline = time.monotonic() + 60
+    while view.running and time.monotonic() < deadline:
+        pump(0.2)
+    view.tree.expandAll()
+    shot(window, "bench-diagnostics")
+    window.docks["Run"].show()
+    dialog = panel.actions.open_flash_dialog()
+    if dialog is None:
+        return
+    dialog.resize(860, 640)
+    dialog.set_firmware(build_image("kws01"))
+    deadline = time.monotonic() + 30
+    while not dialog.flash_button.isEnabled() and time.monotonic() < deadline:
+        pump(0.1)
+    shot(dialog, "flash-dialog-check")
+    dialog.start_flash()
+    deadline = time.monotonic() + 120
+    while dialog.flash_result is None and time.monotonic() < deadline:
+        pump(0.1)
+    shot(dialog, "flash-dialog-done")
+    dialog.close()
+    box.stop()
+    pump(0.5)
 
 
 if __name__ == "__main__":

@@ -66,8 +66,7 @@ def describe(report: Any) -> ReportRow:
         verdict = {"identified": "pass", "busy": "warn", "not_probed": "info"}.get(
             report.status, "fail"
         )
-        rate = f" at {report.baud_rate} Bd" if report.baud_rate else ""
-        what = f"{report.summary()}{rate} ({report.elapsed_s:.2f} s)"
+        what = f"{report.summary()} ({report.elapsed_s:.2f} s)"
         return ReportRow("probe (name%)", verdict, what, "\n".join(report.transcript))
     if isinstance(report, BurstReport):
         result = (
@@ -124,6 +123,7 @@ class DiagnosticsView(QWidget):
         self.tree.setHeaderLabels(["check", "verdict", "result"])
         self.tree.setRootIsDecorated(True)
         self.tree.setAlternatingRowColors(True)
+        self.tree.setMinimumHeight(90)
         self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.tree.header().setStretchLastSection(True)
         self.run_button = QPushButton("Run diagnostics")

@@ -207,7 +207,8 @@ class FlashDialog(QDialog):
         self.routes = QTreeWidget()
         self.routes.setHeaderLabels(["route", "state", "why", "how to get it"])
         self.routes.setRootIsDecorated(False)
-        self.routes.setMinimumHeight(120)
+        self.routes.setMinimumHeight(70)
+        self.routes.setMaximumHeight(130)  # a board has a handful of routes
         self.routes.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.routes.itemSelectionChanged.connect(self._update_buttons)
 
@@ -264,6 +265,7 @@ class FlashDialog(QDialog):
         layout.addWidget(self.result_label)
         layout.addWidget(self.output_toggle)
         layout.addWidget(self.output, 1)
+        layout.addStretch(0)
         layout.addLayout(buttons)
 
         bridge.connect_handler(self._on_item)
@@ -466,7 +468,7 @@ class FlashDialog(QDialog):
             )
             if banner:
                 text += f"<br><tt>{banner}</tt>"
-            text += "".join(f"<br>⚠ {w}" for w in result.warnings)
+            text += "".join(f"<br>• {w}" for w in result.warnings)
             self.result_label.setStyleSheet(OK_STYLE)
             self.phase_label.setText("done")
             self.flashed.emit(result)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QPushButton,
+    QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -101,18 +102,26 @@ class BenchPanel(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.rescan_button)
         row.addWidget(self.scan_state, 1)
+        # The list above, the device actions and diagnostics below, sized by the user.
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(self.tree, 1)
+        top_layout.addLayout(row)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(top)
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
-        layout.addWidget(self.tree, 1)
-        layout.addLayout(row)
+        layout.addWidget(self.splitter, 1)
         # Device actions (flash, diagnostics) live in gui/device_actions.py.
         self._raw: dict[str, Any] = {}  # key -> DetectedDevice, for the actions
         self.emulated = EmulatedBoardBox(session)
         self.emulated.changed.connect(self.refresh)
-        layout.addWidget(self.emulated)
+        top_layout.addWidget(self.emulated)
         self.actions = DeviceActions(session.bridge, request_options=self.emulated.request_options)
         self.actions.flashed.connect(self.emulated.on_flashed)
-        layout.addWidget(self.actions, 1)
+        self.splitter.addWidget(self.actions)
         self.tree.itemSelectionChanged.connect(self._selection_changed)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._context_menu)
