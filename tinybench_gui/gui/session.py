@@ -206,9 +206,13 @@ class GuiSession:
             self.watcher.rescan(reprobe=True)
 
     def in_use(self) -> list[str]:
-        """Ports the session holds (the bench's DUT, a run's DUT, the emulated board, a flash
-        or diagnostics in progress): the watcher must not probe them. Any thread."""
+        """Ports the session holds (the simulated benches' endpoints, a run's DUT, ``held_urls``):
+        the watcher must not probe them. Called on the watcher's thread."""
         held = [url for url in (getattr(self.bench, "dut_url", None),) if url]
+        try:
+            held += [d.port for d in self.bench_devices() if d.port and d.port != "sim"]
+        except Exception:  # a bench being replaced: its own URL above is enough
+            _log.debug("bench devices unavailable", exc_info=True)
         held += list(self.held_urls)
         if self.runner.busy and self.selected_dut is not None:
             held.append(self.selected_dut[0])
