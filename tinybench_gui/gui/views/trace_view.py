@@ -98,8 +98,10 @@ class TraceView(QWidget):
         self.digital.setYRange(-0.2, 2.9, padding=0)
         self.digital.getAxis("left").setTicks([[(0.35, "D0 ts"), (1.35, "D1 inf"), (2.35, "inf")]])
         self.current.showGrid(x=False, y=True, alpha=0.15)
-        for plot in (self.lane, self.digital):
-            # Their labels never change: paint them once, then from a pixmap.
+        for plot in (self.lane, self.digital, self.current):
+            # Their labels (and the current plot's grid, drawn by its left axis) change
+            # rarely: the y range follows the data with hysteresis. Paint them once, then
+            # from a pixmap.
             plot.getAxis("left").setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.current.setMouseEnabled(x=True, y=False)
         # The y range follows the data with hysteresis (see _fit_y): re-scaling on every
