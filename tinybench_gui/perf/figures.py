@@ -22,6 +22,9 @@ class FigureRow:
     target: float | None = None
     higher_is_better: bool = True
     note: str = ""
+    # True: ``target`` applies to ``value`` itself (the issue states it in seconds), and the
+    # ratio to the baseline is shown for context only.
+    absolute_target: bool = False
 
     @property
     def ratio(self) -> float | None:
@@ -35,7 +38,7 @@ class FigureRow:
         """Whether the target is met (None if the figure has no target)."""
         if self.target is None:
             return None
-        measured = self.ratio if self.ratio is not None else self.value
+        measured = self.value if self.absolute_target or self.ratio is None else self.ratio
         return measured >= self.target if self.higher_is_better else measured <= self.target
 
 

@@ -23,7 +23,7 @@ PROBE_ENV = "TINYBENCH_FIRST_FRAME_PROBE"  # the names in gui/startup_probe.py, 
 MARKER = "tinybench-first-frame"
 BUNDLE_ENV = "TINYBENCH_BUNDLE"
 # 2 s on the reference machine, where the bare window takes about 0.3 s (platform.md §2).
-START_TARGET_RATIO = 6.0
+START_TARGET_S = 2.0  # the issue: start under 2 s
 REPO = Path(__file__).resolve().parents[2]
 
 _BARE_QT = """
@@ -143,7 +143,8 @@ def startup_figures(quick: bool) -> list[FigureRow]:
     bare_s = statistics.median(times_s["bare"])
     note = (
         f"baseline: bare QApplication + QWidget first frame; median of {repeats}, offscreen; "
-        f"target ≤ {START_TARGET_RATIO:g}× ≈ 2 s on the reference machine"
+        f"target: under {START_TARGET_S:g} s; the ratio to a bare Qt window"
+        " shows the machine's share"
     )
     rows = [
         FigureRow(
@@ -151,8 +152,9 @@ def startup_figures(quick: bool) -> list[FigureRow]:
             statistics.median(times_s["python"]),
             "s",
             baseline=bare_s,
-            target=START_TARGET_RATIO,
+            target=START_TARGET_S,
             higher_is_better=False,
+            absolute_target=True,
             note=note,
         )
     ]
@@ -165,8 +167,9 @@ def startup_figures(quick: bool) -> list[FigureRow]:
             statistics.median(times_s["bundle"]),
             "s",
             baseline=bare_s,
-            target=START_TARGET_RATIO,
+            target=START_TARGET_S,
             higher_is_better=False,
+            absolute_target=True,
             note=note,
         )
     )
