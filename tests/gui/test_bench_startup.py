@@ -105,3 +105,31 @@ def test_failure_is_said_not_raised(qtbot: Any, bridge: Any, settings: Any, tmp_
     assert "no pseudo-terminals left" in (session.startup_problem or "")
     assert starter.dialog.isVisible()
     starter.dialog.close()
+
+
+def test_models_added_later_start_the_bench_without_a_dialog(
+    qtbot: Any, bridge: Any, settings: Any, tmp_path: Any, monkeypatch: Any
+) -> None:
+    import tinybench_gui.gui.bench_startup as startup
+
+    monkeypatch.setattr(startup, "RECHECK_S", 0.2)
+    session = GuiSession(bridge, results_root=tmp_path / "runs")
+    window = MainWindow(session, settings)
+    qtbot.addWidget(window)
+    models_here = threading.Event()
+    starter = BenchStarter(
+        window,
+        SimBenchSpec("ad01"),
+        build=quick_bench,
+        missing=lambda: [] if models_here.is_set() else ["ad01"],
+    )
+    starter.start(offer_models=False)  # as after "not now" in the setup dialog
+    qtbot.waitUntil(lambda: starter.state == "waiting_for_models", timeout=10000)
+    assert "waits for the reference models" in window.bench_panel.banner.text()
+    qtbot.wait(500)
+    assert starter.state == "waiting_for_models"  # looked again, still missing
+    models_here.set()  # e.g. Help > Reference models… fetched them
+    qtbot.waitUntil(lambda: starter.state == "ready", timeout=10000)
+    assert session.bench is not None
+    assert "no hardware" in window.bench_panel.banner.text()
+    session.close()

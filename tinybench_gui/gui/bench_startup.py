@@ -14,9 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from PySide6.QtCore import QTimer
+
 from tinybench_gui.gui.qt_bridge import QtBridge
 
 _log = logging.getLogger(__name__)
+# While models are missing and no dialog is open, look again this often (on the worker):
+# models added from Help > Reference models… or copied by hand start the bench too.
+RECHECK_S = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +89,7 @@ class BenchStarter:
         self.state = "starting"
         self._offer_models = offer_models
         self.window.statusBar().showMessage("starting the simulated bench…")
+        self._say("Starting the simulated bench…")
         build, missing, spec = self._build, self._missing, self.spec
         bridge = self.bridge
         # The worker gets only plain callables and the bridge, never a widget.
@@ -123,10 +129,16 @@ class BenchStarter:
                 "by itself once they are in place."
             )
             self.window.statusBar().showMessage("waiting for the reference models…")
+            self._say(
+                "<b>SIMULATED BENCH</b> waits for the reference models: download them or "
+                "point to a folder (Help → Reference models…); it starts by itself then."
+            )
             if self._offer_models:
                 self.dialog = self._offer(self.window, absent)
                 if self.dialog is not None:
                     self.dialog.finished.connect(lambda _code: self._after_setup())
+                    return
+            QTimer.singleShot(round(RECHECK_S * 1000), self._recheck)
             return
         self.state = "failed"
         self.problem = problem
@@ -145,6 +157,18 @@ class BenchStarter:
         # the dialog without them, do not nag: Help > Reference models… is still there.
         self.dialog = None
         self.start(offer_models=False)
+
+    def _recheck(self) -> None:
+        if self.state == "waiting_for_models" and self.dialog is None:
+            self.start(offer_models=False)
+
+    def _say(self, text: str) -> None:
+        panel = getattr(self.window, "bench_panel", None)
+        if panel is not None:
+            panel.banner.setText(text)
+            panel.banner.setStyleSheet(
+                "background: #fff3c4; color: #6b5100; padding: 6px; border-radius: 4px;"
+            )
 
     def _refresh(self) -> None:
         window = self.window
