@@ -166,6 +166,48 @@ def energy_resources(
     )
 
 
+def real_energy_resources(
+    io_board_url: str,
+    monitor_spec: str,
+    *,
+    io_board_kind: str = "stm32h573i-dk",
+    line_timeout_s: float = 5.0,
+    dut_url: str | None = None,
+) -> RunResources:
+    """An energy run on real devices: the board at ``io_board_url``, the monitor ``monitor_spec``.
+
+    Nothing is opened here (the runner opens both on its thread); the CLI's flags and the
+    GUI's Bench selections both end here.
+    """
+    return energy_resources(
+        io_board_url,
+        energy_monitor_from_spec(monitor_spec),
+        io_board_kind=io_board_kind,
+        line_timeout_s=line_timeout_s,
+        provenance={"dut": {"behind_io_board": True, "url": dut_url}},
+    )
+
+
+def energy_monitor_spec(catalog_id: str, port_url: str, serial_number: str = "") -> str | None:
+    """The ``energy_monitor_from_spec`` spec of a detected monitor (None: not a known model)."""
+    model = catalog_id.lower()
+    if model in ("lpm01a", "ppk2"):
+        return f"{model}:{port_url}"
+    if model in ("js220", "js110"):
+        return f"{model}:{serial_number}" if serial_number else model
+    return None
+
+
+def io_board_kind_of(catalog_id: str) -> str | None:
+    """The interface board kind (``stm32h573i-dk`` or ``arduino``) of a catalog entry."""
+    model = catalog_id.lower()
+    if model.startswith("stm32h573i"):
+        return "stm32h573i-dk"
+    if model.startswith("arduino"):
+        return "arduino"
+    return None
+
+
 def simulated_energy_bench(monitor: str = "ppk2", **options: Any) -> Any:
     """Start a ``SimBench`` (DUT, interface board, ``monitor`` in one simulated world)."""
     from tinybench_gui.devices.sim.sim_bench import SimBench

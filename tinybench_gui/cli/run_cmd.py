@@ -209,11 +209,7 @@ def _accuracy_preflight(args: argparse.Namespace) -> str | None:
 
 def _energy_resources(args: argparse.Namespace) -> tuple[Any, Any]:
     """The simulated energy bench (``--sim`` or ``--dut sim``) or the real devices."""
-    from tinybench_gui.bench import (
-        energy_monitor_from_spec,
-        energy_resources,
-        simulated_energy_resources,
-    )
+    from tinybench_gui.bench import real_energy_resources, simulated_energy_resources
 
     if args.sim or args.dut == "sim":
         from tinybench_gui.devices.sim.sim_bench import SimBench
@@ -253,13 +249,12 @@ def _energy_resources(args: argparse.Namespace) -> tuple[Any, Any]:
             "energy mode needs --io-board PORT and --monitor lpm01a:PORT|ppk2:PORT|js220[:SERIAL] "
             "(or --sim for the simulated bench)"
         )
-    monitor = energy_monitor_from_spec(args.monitor)
-    resources = energy_resources(
+    resources = real_energy_resources(
         args.io_board,
-        monitor,
+        args.monitor,
         io_board_kind=args.io_board_kind,
         line_timeout_s=args.line_timeout_s,
-        provenance={"dut": {"behind_io_board": True, "url": args.dut}},
+        dut_url=args.dut,
     )
     return None, resources
 

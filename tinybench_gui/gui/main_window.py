@@ -86,6 +86,7 @@ class MainWindow(QMainWindow):
 
         self.bench_panel = BenchPanel(session)
         self.run_panel = RunPanel(session)
+        self.bench_panel.selection_changed.connect(self.run_panel.refresh_modes)
         self.markers_panel = MarkersPanel(session.bridge)
         self.markers_panel.set_view(self.trace)
         self.spike_panel = SpikePanel()

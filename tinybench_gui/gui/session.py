@@ -104,6 +104,8 @@ class GuiSession:
         self.timeline = Timeline()
         self.live = LiveSource(self.timeline)
         self.selected_dut: tuple[str, int] | None = None  # (url, baud) of a real DUT
+        self.selected_io_board: tuple[str, str] | None = None  # (url, kind) of a real board
+        self.selected_monitor: str | None = None  # bench.energy_monitor_from_spec spec
         self.last_results_dir: Path | None = None
         self.startup_problem: str | None = None
         self.run_file: Path | None = None
@@ -214,13 +216,34 @@ class GuiSession:
         except Exception:  # a bench being replaced: its own URL above is enough
             _log.debug("bench devices unavailable", exc_info=True)
         held += list(self.held_urls)
-        if self.runner.busy and self.selected_dut is not None:
-            held.append(self.selected_dut[0])
+        if self.runner.busy:
+            held += [url for url in self._selected_urls() if url]
         return held
+
+    def _selected_urls(self) -> list[str]:
+        urls = [self.selected_dut[0]] if self.selected_dut else []
+        if self.selected_io_board:
+            urls.append(self.selected_io_board[0])
+        if self.selected_monitor and self.selected_monitor.split(":")[0] in ("lpm01a", "ppk2"):
+            urls.append(self.selected_monitor.partition(":")[2])
+        return urls
 
     def select_dut(self, url: str | None, baud_rate: int = 115200) -> None:
         """Performance and accuracy runs go to the DUT at ``url`` (None: back to the bench)."""
         self.selected_dut = (url, baud_rate) if url else None
+
+    def select_io_board(self, url: str | None, kind: str = "stm32h573i-dk") -> None:
+        """Energy runs reach the DUT through the interface board at ``url`` (None: none)."""
+        self.selected_io_board = (url, kind) if url else None
+
+    def select_energy_monitor(self, spec: str | None) -> None:
+        """Energy runs measure with the monitor ``spec`` (``ppk2:PORT``, ...; None: none)."""
+        self.selected_monitor = spec or None
+
+    @property
+    def real_energy_selected(self) -> bool:
+        """Whether an interface board and an energy monitor are both selected."""
+        return self.selected_io_board is not None and self.selected_monitor is not None
 
     def set_bench(self, bench: Any | None, energy_bench: Any | None = None) -> None:
         """Adopt a bench started on a worker (GUI thread; the window refreshes itself)."""
@@ -230,22 +253,31 @@ class GuiSession:
     # -- runs -----------------------------------------------------------------------------
     def modes(self) -> list[Mode]:
         """The modes this bench can run."""
+        energy = self.energy_bench is not None or self.real_energy_selected
         if self.bench is None and self.energy_bench is None:
-            return list(Mode)
-        found = [Mode.PERFORMANCE, Mode.ACCURACY] if self.bench is not None else []
-        return [*found, Mode.ENERGY] if self.energy_bench is not None else found
+            found = [Mode.PERFORMANCE, Mode.ACCURACY]
+        else:
+            found = [Mode.PERFORMANCE, Mode.ACCURACY] if self.bench is not None else []
+        return [*found, Mode.ENERGY] if energy else found
 
     def resources(self, mode: Mode = Mode.PERFORMANCE) -> RunResources:
         """What the next run of ``mode`` uses."""
         if mode == Mode.ENERGY:
-            if self.energy_bench is None:
-                raise ValueError(
-                    "energy mode needs an interface board and an energy monitor; this bench "
-                    "has none (restart with --sim for the simulated energy bench)"
-                )
-            from tinybench_gui.bench import simulated_energy_resources
+            if self.energy_bench is not None:
+                from tinybench_gui.bench import simulated_energy_resources
 
-            return simulated_energy_resources(self.energy_bench)
+                return simulated_energy_resources(self.energy_bench)
+            if self.selected_io_board is None or self.selected_monitor is None:
+                raise ValueError(
+                    "energy mode needs an interface board and an energy monitor: pick both "
+                    "in the Bench panel ('use for runs'), or restart with --sim for the "
+                    "simulated energy bench"
+                )
+            from tinybench_gui.bench import real_energy_resources
+
+            url, kind = self.selected_io_board
+            # Only builds the drivers: the runner opens board and monitor on its thread.
+            return real_energy_resources(url, self.selected_monitor, io_board_kind=kind)
         if self.selected_dut is None and self.bench is not None:
             resources: RunResources = self.bench.resources()
             return resources

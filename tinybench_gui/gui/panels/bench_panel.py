@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -76,6 +76,8 @@ def origin_tag(device: BenchDevice) -> str:
 class BenchPanel(QWidget):
     """Lists the session's devices and the ones the watcher finds."""
 
+    selection_changed = Signal()  # the interface board or energy monitor for runs changed
+
     def __init__(self, session: GuiSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
@@ -90,7 +92,9 @@ class BenchPanel(QWidget):
         self.tree.setMinimumWidth(400)
         self.tree.setMinimumHeight(140)
         self.tree.itemSelectionChanged.connect(self._selected)
-        self.tree.setToolTip("Select a detected DUT to run on it")
+        self.tree.setToolTip(
+            "Select a detected DUT, interface board or energy monitor to use it for runs"
+        )
         header = self.tree.header()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
@@ -132,13 +136,57 @@ class BenchPanel(QWidget):
         if not items:
             return
         device = items[0].data(0, Qt.ItemDataRole.UserRole)
-        if device is None or device.kind != "dut" or device in self.session.bench_devices():
+        if device is None or device in self.session.bench_devices():
             return
-        if device.baud_rate is None:
-            self.scan_state.setText(f"{device.port} did not answer a probe: cannot run on it yet")
+        if device.kind == "io_board":
+            self._use_io_board(device, items[0].data(1, Qt.ItemDataRole.UserRole))
+        elif device.kind == "energy_monitor":
+            self._use_monitor(device, items[0].data(1, Qt.ItemDataRole.UserRole))
+        elif device.kind == "dut":
+            if device.baud_rate is None:
+                self.scan_state.setText(
+                    f"{device.port} did not answer a probe: cannot run on it yet"
+                )
+                return
+            self.session.selected_dut = (device.port, device.baud_rate)
+            self.scan_state.setText(f"runs use the DUT on {device.port} at {device.baud_rate} Bd")
+
+    def _catalog_id(self, key: str | None) -> str:
+        raw = self._raw.get(key) if key is not None else None
+        if raw is None:
+            return ""
+        if raw.spec is not None:
+            return str(raw.spec.id)
+        ids = {c.id for c in raw.candidates}
+        return ids.pop() if len(ids) == 1 else str(raw.probe.name or "")
+
+    def _use_io_board(self, device: BenchDevice, key: str | None) -> None:
+        from tinybench_gui.bench import io_board_kind_of
+
+        kind = io_board_kind_of(self._catalog_id(key))
+        if kind is None:
+            self.scan_state.setText(f"{device.port}: not a known interface board kind")
             return
-        self.session.selected_dut = (device.port, device.baud_rate)
-        self.scan_state.setText(f"runs use the DUT on {device.port} at {device.baud_rate} Bd")
+        self.session.select_io_board(device.port, kind)
+        self._energy_selection_changed(
+            f"energy runs use the {kind} interface board on {device.port}"
+        )
+
+    def _use_monitor(self, device: BenchDevice, key: str | None) -> None:
+        from tinybench_gui.bench import energy_monitor_spec
+
+        spec = energy_monitor_spec(self._catalog_id(key), device.port, device.serial)
+        if spec is None:
+            self.scan_state.setText(f"{device.port}: not a known energy monitor model")
+            return
+        self.session.select_energy_monitor(spec)
+        self._energy_selection_changed(f"energy runs measure with {spec}")
+
+    def _energy_selection_changed(self, text: str) -> None:
+        if not self.session.real_energy_selected:
+            text += " (select an interface board and an energy monitor for energy mode)"
+        self.scan_state.setText(text)
+        self.selection_changed.emit()
 
     def rescan(self) -> None:
         """Ask the watcher for a new poll (returns at once)."""

@@ -90,6 +90,13 @@ class RunPanel(QWidget):
         it_row = QHBoxLayout()
         it_row.addWidget(self.iterations, 1)
         it_row.addWidget(self.auto_iterations)
+        self.supply_v = QDoubleSpinBox()
+        self.supply_v.setRange(0.8, 5.0)
+        self.supply_v.setDecimals(2)
+        self.supply_v.setSingleStep(0.05)
+        self.supply_v.setSuffix(" V")
+        self.supply_v.setValue(1.8)
+        self.supply_v.setToolTip("DUT supply set-point of the energy monitor (energy mode)")
         form = QFormLayout()
         form.addRow("Benchmark", self.benchmark)
         form.addRow("Mode", self.mode)
@@ -97,6 +104,7 @@ class RunPanel(QWidget):
         form.addRow("Windows", self.windows)
         form.addRow("Min window", self.min_window)
         form.addRow("Iterations", it_row)
+        form.addRow("Supply", self.supply_v)
 
         self.start_button = QPushButton("▶  Start run")
         self.start_button.setStyleSheet("font-weight: bold; padding: 6px;")
@@ -209,6 +217,9 @@ class RunPanel(QWidget):
             min_window_s=self.min_window.value(),
             iterations=None if self.auto_iterations.isChecked() else self.iterations.value(),
             dataset_dir=Path(dataset) if dataset else None,
+            options={"supply_voltage_v": str(self.supply_v.value())}
+            if mode == Mode.ENERGY
+            else {},
         )
 
     def start(self) -> None:
@@ -243,6 +254,7 @@ class RunPanel(QWidget):
             self.min_window,
             self.iterations,
             self.auto_iterations,
+            self.supply_v,
         ):
             w.setEnabled(not running)
         if not running:
