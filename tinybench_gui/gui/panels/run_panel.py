@@ -217,9 +217,7 @@ class RunPanel(QWidget):
             min_window_s=self.min_window.value(),
             iterations=None if self.auto_iterations.isChecked() else self.iterations.value(),
             dataset_dir=Path(dataset) if dataset else None,
-            options={"supply_voltage_v": str(self.supply_v.value())}
-            if mode == Mode.ENERGY
-            else {},
+            options={"supply_voltage_v": str(self.supply_v.value())} if mode == Mode.ENERGY else {},
         )
 
     def start(self) -> None:
