@@ -133,3 +133,29 @@ def test_models_added_later_start_the_bench_without_a_dialog(
     assert session.bench is not None
     assert "no hardware" in window.bench_panel.banner.text()
     session.close()
+
+
+def test_a_bench_arriving_after_close_is_closed(
+    qtbot: Any, bridge: Any, settings: Any, tmp_path: Any
+) -> None:
+    session = GuiSession(bridge, results_root=tmp_path / "runs")
+    window = MainWindow(session, settings)
+    qtbot.addWidget(window)
+    release = threading.Event()
+    built: list[Any] = []
+
+    def build(spec: SimBenchSpec) -> tuple[Any, Any]:
+        release.wait(10)
+        bench, energy = quick_bench(spec)
+        built.append(bench)
+        return bench, energy
+
+    starter = BenchStarter(window, SimBenchSpec("ad01"), build=build, missing=list)
+    starter.start()
+    session.close()  # the user closed the window at once
+    release.set()
+    qtbot.waitUntil(lambda: starter.state == "closed", timeout=20000)
+    assert session.bench is None
+    server = built[0].dut_server
+    assert server._stop.is_set()  # closed: its pty released
+    assert server._master_fd == -1

@@ -114,6 +114,12 @@ class BenchStarter:
     def _deliver(
         self, benches: tuple[Any, Any] | None, absent: list[Any], problem: str | None
     ) -> None:
+        if benches is not None and self.session.closed:
+            for bench in benches:  # the window closed while the bench was starting
+                if bench is not None:
+                    bench.close()
+            self.state = "closed"
+            return
         if benches is not None:
             self.session.set_bench(*benches)
             self.state = "ready"

@@ -108,6 +108,7 @@ class GuiSession:
         self.selected_monitor: str | None = None  # bench.energy_monitor_from_spec spec
         self.last_results_dir: Path | None = None
         self.startup_problem: str | None = None
+        self.closed = False  # set by close(): a bench arriving later is closed, not adopted
         self.run_file: Path | None = None
         self._starting = False
         self._unsubscribe_recorder: Callable[[], None] | None = None
@@ -374,6 +375,7 @@ class GuiSession:
 
         Returns False if the run did not stop in time.
         """
+        self.closed = True
         stopped = True
         deadline = time.monotonic() + timeout_s
         while self._starting and time.monotonic() < deadline:
