@@ -111,7 +111,8 @@ def test_inserted_bytes_are_resynchronised(bench) -> None:
     driver.stop()
     assert driver.failure is None
     stats = driver.stats()
-    assert stats.garbled == 3
+    # The 3 inserted bytes, plus whatever the resync had to skip to find a frame again.
+    assert stats.garbled >= 3
     assert stats.dropped_samples == 0
     view = acq.ring.read_since(0).view
     assert np.all(np.isfinite(view.current_a))
