@@ -8,7 +8,7 @@ the official runner's default iteration counts (``tests_*.yaml``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final, Literal
 
 from tinybench_gui.models.known import ModelRef, model_ref
@@ -103,6 +103,29 @@ _CIFAR_CLASSES: Final = (
     "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
 )  # fmt: skip
 
+_IC01: Final = Benchmark(
+    model_id="ic01",
+    submission_dir="ic",
+    title="Image classification (ResNet-8)",
+    int8_model=model_ref("ic01-int8"),
+    float_model=model_ref("ic01-float"),
+    input_shape=(32, 32, 3),
+    input_kind="uint8",
+    preprocess="minus_128",
+    result_format="fixed3",
+    metric="top1",
+    target=85.0,
+    class_names=_CIFAR_CLASSES,
+    max_db_input_size=32 * 32 * 3,
+    baud_rates=_BAUD_115200,
+    infer={
+        "performance": InferSettings(20, 5),
+        "energy": InferSettings(20, 0),
+        "accuracy": InferSettings(1, 0),
+    },
+    official_files=200,
+)
+
 BENCHMARKS: Final[dict[str, Benchmark]] = {
     b.model_id: b
     for b in (
@@ -150,49 +173,16 @@ BENCHMARKS: Final[dict[str, Benchmark]] = {
             },
             official_files=1000,
         ),
-        Benchmark(
-            model_id="ic01",
-            submission_dir="ic",
-            title="Image classification (ResNet-8)",
-            int8_model=model_ref("ic01-int8"),
-            float_model=model_ref("ic01-float"),
-            input_shape=(32, 32, 3),
-            input_kind="uint8",
-            preprocess="minus_128",
-            result_format="fixed3",
-            metric="top1",
-            target=85.0,
-            class_names=_CIFAR_CLASSES,
-            max_db_input_size=32 * 32 * 3,
-            baud_rates=_BAUD_115200,
-            infer={
-                "performance": InferSettings(20, 5),
-                "energy": InferSettings(20, 0),
-                "accuracy": InferSettings(1, 0),
-            },
-            official_files=200,
-        ),
-        Benchmark(
+        _IC01,
+        # The large ResNet: the same inputs, dataset folder and scripts as ic01 (benchmark.md §4).
+        replace(
+            _IC01,
             model_id="ic02",
             submission_dir="ic2",
             title="Image classification 2 (large ResNet)",
             int8_model=model_ref("ic02-int8"),
             float_model=model_ref("ic02-float"),
-            input_shape=(32, 32, 3),
-            input_kind="uint8",
-            preprocess="minus_128",
-            result_format="fixed3",
-            metric="top1",
             target=91.0,
-            class_names=_CIFAR_CLASSES,
-            max_db_input_size=32 * 32 * 3,
-            baud_rates=_BAUD_115200,
-            infer={
-                "performance": InferSettings(20, 5),
-                "energy": InferSettings(20, 0),
-                "accuracy": InferSettings(1, 0),
-            },
-            official_files=200,
             dataset_model="ic01",
         ),
         Benchmark(
