@@ -29,7 +29,7 @@ from tinybench_gui.devices.flashing.model import (
     RouteOutcome,
     RouteStatus,
 )
-from tinybench_gui.devices.flashing.tool_process import find_tool, run_tool
+from tinybench_gui.devices.flashing.tool_process import find_tool, run_tool, tool_route_status
 
 TOOL = "STM32_Programmer_CLI"
 _PERCENT = re.compile(r"(\d{1,3})\s*%")
@@ -91,14 +91,7 @@ class CubeProgrammerRoute:
 
     def availability(self) -> RouteStatus:
         """Available if ``STM32_Programmer_CLI`` is on PATH."""
-        found = find_tool(self.tool)
-        return RouteStatus(
-            self.name,
-            "STM32CubeProgrammer CLI",
-            found is not None,
-            f"found {found}" if found else f"{self.tool} is not on PATH",
-            self.install,
-        )
+        return tool_route_status(self.name, "STM32CubeProgrammer CLI", self.tool, self.install)
 
     def supports(self, board: BoardSpec) -> str | None:
         """STM32 targets only (flash at 0x08000000)."""

@@ -24,7 +24,7 @@ from tinybench_gui.devices.flashing.model import (
     RouteOutcome,
     RouteStatus,
 )
-from tinybench_gui.devices.flashing.tool_process import find_tool, run_tool
+from tinybench_gui.devices.flashing.tool_process import find_tool, run_tool, tool_route_status
 
 TOOL = "openocd"
 # Banner -> (phase, overall fraction reached when it appears)
@@ -73,14 +73,7 @@ class OpenOcdRoute:
 
     def availability(self) -> RouteStatus:
         """Available if ``openocd`` is on PATH."""
-        found = find_tool(self.tool)
-        return RouteStatus(
-            self.name,
-            "OpenOCD",
-            found is not None,
-            f"found {found}" if found else f"{self.tool} is not on PATH",
-            self.install,
-        )
+        return tool_route_status(self.name, "OpenOCD", self.tool, self.install)
 
     def supports(self, board: BoardSpec) -> str | None:
         """Needs the catalog's interface and target scripts."""
