@@ -117,3 +117,42 @@ def test_jump_to_next_inference_places_markers_on_it(qtbot: Any, live: Any, brid
     # The pin is high for the inference minus the firmware's gap, to the sample (100 kS/s).
     assert first[1] - first[0] == pytest.approx(0.01 - world.inference_pin_gap_s, abs=2e-5)
     panel.close_worker()
+
+
+def test_timed_windows_are_shaded_across_the_current_plot(qtbot: Any, live: Any) -> None:
+    view, source, _acq, _world = live
+    view.draw_frame()
+    assert not view.window_bars.isVisible()  # still measuring: no window closed yet
+    source.timeline.phase(time.time(), RunState.SCORING)
+    (t0, t1, index) = source.timeline.windows[0]
+    view.draw_frame()
+    assert index == 1
+    assert view.window_bars.isVisible()
+    opts = view.window_bars.opts
+    assert list(opts["x0"]) == [t0]
+    assert list(opts["x1"]) == [t1]
+    _, (y0, y1) = view.current.viewRange()
+    assert list(opts["y0"]) == [y0]
+    assert list(opts["y1"]) == [y1]
+    view.show_range(t1 + 10.0, t1 + 11.0)  # a span after the window
+    view.draw_frame()
+    assert not view.window_bars.isVisible()
+
+
+def test_markers_join_the_plot_only_while_shown(qtbot: Any, live: Any) -> None:
+    view, _source, _acq, _world = live
+    items = (view.marker_a, view.marker_b, view.marker_region)
+    assert view.markers_shown() == 0
+    assert all(i.scene() is None for i in items)
+    view.set_markers(0.2)
+    assert view.markers_shown() == 1
+    assert view.marker_span() is None
+    assert view.marker_a.scene() is not None
+    assert view.marker_b.scene() is None
+    view.set_markers(0.2, 0.5)
+    assert view.markers_shown() == 2
+    assert view.marker_span() == pytest.approx((0.2, 0.5))
+    assert view.marker_region.getRegion() == pytest.approx((0.2, 0.5))
+    view.hide_markers()
+    assert view.markers_shown() == 0
+    assert all(i.scene() is None for i in items)

@@ -170,14 +170,13 @@ def test_review_opens_a_file_and_compares_aligned(
         assert run.status.state == layout.RunState.COMPLETE
 
 
-def test_click_through_an_energy_run(
-    qtbot: Any, bridge: Any, settings: Any, tmp_path: Path
-) -> None:
+def _energy_run(qtbot: Any, bridge: Any, settings: Any, tmp_path: Path, *, realtime: bool) -> Any:
+    """Click through a 5-window energy run on a simulated PPK2 bench; (window, session)."""
     from tinybench_gui.devices.sim.sim_bench import SimBench
     from tinybench_gui.runner.plan import Mode
 
     energy_bench = SimBench(
-        "ppk2", benchmark="kws01", profile="fast-m7", realtime=False, wire_time=False
+        "ppk2", benchmark="kws01", profile="fast-m7", realtime=realtime, wire_time=False
     )
     session = GuiSession(bridge, energy_bench=energy_bench, results_root=tmp_path / "runs")
     window = MainWindow(session, settings)
@@ -197,6 +196,14 @@ def test_click_through_an_energy_run(
         lambda: not session.running and panel.phase.text() in ("done", "failed"), timeout=120_000
     )
     assert panel.phase.text() == "done", panel.message.text()
+    return window, session
+
+
+def test_click_through_an_energy_run(
+    qtbot: Any, bridge: Any, settings: Any, tmp_path: Path
+) -> None:
+    window, session = _energy_run(qtbot, bridge, settings, tmp_path, realtime=False)
+    panel = window.run_panel
     table = window.results_view.table
     assert table.rowCount() == 6
     energies = [float(table.item(r, 5).text()) for r in range(5)]  # µJ per inference
@@ -214,6 +221,25 @@ def test_click_through_an_energy_run(
         assert windows.shape[0] == 5
         file_energy = windows["energy_j"] / windows["iterations"] * 1e6
         assert file_energy.tolist() == pytest.approx(energies, rel=1e-3)
+    session.close()
+
+
+def test_live_protocol_lines_land_on_the_samples_they_follow(
+    qtbot: Any, bridge: Any, settings: Any, tmp_path: Path
+) -> None:
+    # In real time, as the workstation runs its simulated bench: the DUT pulses its
+    # timestamp pin, then prints m-infer-start; on the live trace the line must come
+    # just after the pulse, not before it nor a visible distance later.
+    _window, session = _energy_run(qtbot, bridge, settings, tmp_path, realtime=True)
+    marks = session.live.marks().timestamps_s
+    starts = [a.t_s for a in session.timeline.annotations if "m-infer-start" in a.text]
+    assert len(starts) == 5
+    assert marks.shape[0] >= 10
+    lags = np.array([t - marks[np.argmin(np.abs(marks - t))] for t in starts])
+    # -3 ms: the simulated monitor starts sampling on its own command, a little after
+    # the runner counts sample 0; 100 ms: the line's way back to the host under load.
+    assert np.all((lags >= -0.003) & (lags <= 0.1)), lags
+    assert np.median(lags) <= 0.03, lags
     session.close()
 
 

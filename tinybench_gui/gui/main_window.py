@@ -238,7 +238,7 @@ class MainWindow(QMainWindow):
         elif isinstance(event, PhaseChanged):
             tl.phase(item.host_time_s, event.state, event.status.detail)
         elif isinstance(event, AcquisitionStarted):
-            self.session.live.set_acquisition(event.acquisition, tl.to_t(item.host_time_s))
+            self.session.live.set_acquisition(event.acquisition, tl.to_t(event.started_host_s))
             self.trace.set_source(self.session.live)
             self.status_label.setText(
                 f"{event.monitor} on {event.port} streams at {event.sample_rate_hz:g} S/s"

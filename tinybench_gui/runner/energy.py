@@ -197,8 +197,11 @@ def prepare_energy(ctx: RunContext, channel: CommandChannel) -> Callable[[], Non
             ctx.log(f"the {caps.model} cannot switch the supply: the DUT is powered by the user")
         time_source = ctx.resources.devices.get("time_source", time.monotonic)
         started_s = time_source()
+        started_host_s = time.time()
         monitor.start(acquisition.push)
-        ctx.emit(AcquisitionStarted(caps.model, monitor.port, rate, acquisition))
+        if writer is not None:
+            writer.add_time_map(started_host_s, 0)  # the anchor every view counts from
+        ctx.emit(AcquisitionStarted(caps.model, monitor.port, rate, acquisition, started_host_s))
         ctx.extras[SESSION_KEY] = EnergySession(
             monitor,
             acquisition,

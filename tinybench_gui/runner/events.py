@@ -83,6 +83,9 @@ class AcquisitionStarted:
     port: str
     sample_rate_hz: float
     acquisition: Acquisition
+    # Host time (time.time()) of sample 0: the same moment the runner counts sample
+    # indices from, so a view places samples and protocol lines on one axis.
+    started_host_s: float
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,11 +17,12 @@ from collections.abc import Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeyEvent
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from tinybench_gui.gui.decimate import Columns, envelope_xy, lane_xy
 from tinybench_gui.gui.sources import TraceSource
+from tinybench_gui.gui.views.time_axis import TimeAxis
 from tinybench_gui.runner.state import RunState
 
 FRAME_PERIOD_MS = 33  # ~30 Hz
@@ -39,10 +40,12 @@ PHASE_BRUSHES = {state: pg.mkBrush(*rgba) for state, rgba in PHASE_COLOURS.items
 OTHER_PHASE_BRUSH = pg.mkBrush(200, 200, 200, 60)
 NO_PEN = pg.mkPen(None)
 ENVELOPE_PEN = pg.mkPen((90, 160, 255), width=1)
-MEAN_PEN = pg.mkPen((20, 70, 170), width=1.5)
+# Width 1: a wider pen goes through Qt's path stroker, 4x the cost of this line.
+MEAN_PEN = pg.mkPen((20, 70, 170), width=1)
 MARK_PEN = pg.mkPen((220, 60, 60, 140), width=1)
 LANE_PEN = pg.mkPen((40, 40, 40), width=1)
 WINDOW_BRUSH = pg.mkBrush(60, 180, 90, 30)
+WINDOW_PEN = pg.mkPen((60, 180, 90, 120), width=1)
 INFERENCE_BRUSH = pg.mkBrush(240, 170, 40, 60)
 
 
@@ -73,7 +76,7 @@ class TraceView(QWidget):
         self.plots.ci.layout.setSpacing(2)
         self.lane = self.plots.addPlot(row=0, col=0)
         self.current = self.plots.addPlot(row=1, col=0)
-        self.digital = self.plots.addPlot(row=2, col=0)
+        self.digital = self.plots.addPlot(row=2, col=0, axisItems={"bottom": TimeAxis()})
         layout_rows = self.plots.ci.layout
         layout_rows.setRowStretchFactor(0, 1)
         layout_rows.setRowStretchFactor(1, 6)
@@ -93,11 +96,15 @@ class TraceView(QWidget):
         self.current.hideAxis("bottom")
         self.current.setLabel("left", "current", units="A")
         self.digital.setLabel("bottom", "time", units="s")
-        # Re-rendering the axis label on every scroll costs more than the trace itself.
-        self.digital.getAxis("bottom").enableAutoSIPrefix(False)
         self.digital.setYRange(-0.2, 2.9, padding=0)
         self.digital.getAxis("left").setTicks([[(0.35, "D0 ts"), (1.35, "D1 inf"), (2.35, "inf")]])
         self.current.showGrid(x=False, y=True, alpha=0.15)
+        for plot in (self.lane, self.digital, self.current):
+            for name in ("top", "bottom", "left", "right"):
+                if (plot, name) != (self.current, "left"):
+                    # An SI prefix re-renders the axis label (HTML) on every scrolled
+                    # frame, hidden axes included; only the current axis needs one.
+                    plot.getAxis(name).enableAutoSIPrefix(False)
         for plot in (self.lane, self.digital, self.current):
             # Their labels (and the current plot's grid, drawn by its left axis) change
             # rarely: the y range follows the data with hysteresis. Paint them once, then
@@ -131,7 +138,13 @@ class TraceView(QWidget):
         self.current.addItem(self.overlay_curve)
         self.current.addItem(self.mean)
         self.current.addItem(self.marks, ignoreBounds=True)
-        self._windows: list[pg.LinearRegionItem] = []
+        # Timed windows as one item, sized to the view like the marks: a region item per
+        # window would recompute its edge lines on every scrolled frame.
+        self.window_bars = pg.BarGraphItem(
+            x0=[0], x1=[0], y0=[0], y1=[0], brush=WINDOW_BRUSH, pen=WINDOW_PEN
+        )
+        self.window_bars.setVisible(False)
+        self.current.addItem(self.window_bars, ignoreBounds=True)
 
         self.lanes = [pg.PlotCurveItem(pen=LANE_PEN) for _ in range(2)]
         for item in self.lanes:
@@ -159,9 +172,9 @@ class TraceView(QWidget):
         self.marker_region = pg.LinearRegionItem(
             (0, 1), movable=False, brush=pg.mkBrush(200, 0, 120, 20)
         )
-        for item in (self.marker_region, self.marker_a, self.marker_b):
-            item.setVisible(False)
-            self.current.addItem(item, ignoreBounds=True)
+        # Markers join the plot only while shown: hidden lines would still follow every
+        # scrolled frame (pyqtgraph recomputes their geometry on each view change).
+        self._dual = False
         self.marker_a.sigPositionChanged.connect(self._markers_changed)
         self.marker_b.sigPositionChanged.connect(self._markers_changed)
 
@@ -245,23 +258,36 @@ class TraceView(QWidget):
     # -- markers ------------------------------------------------------------------------
     def set_markers(self, t_a: float, t_b: float | None = None) -> None:
         """Show marker A (and B for a dual marker) at these times."""
-        self.marker_a.setVisible(True)
+        self._dual = t_b is not None
+        self._place(self.marker_a, True)
+        self._place(self.marker_b, self._dual)
+        self._place(self.marker_region, self._dual)
         self.marker_a.setValue(t_a)
-        dual = t_b is not None
-        self.marker_b.setVisible(dual)
-        self.marker_region.setVisible(dual)
-        if dual:
+        if t_b is not None:
             self.marker_b.setValue(t_b)
         self._markers_changed()
 
     def hide_markers(self) -> None:
         """Remove both markers."""
+        self._dual = False
         for item in (self.marker_a, self.marker_b, self.marker_region):
-            item.setVisible(False)
+            self._place(item, False)
+
+    def markers_shown(self) -> int:
+        """How many markers are on the trace (0, 1 or 2)."""
+        if self.marker_a.scene() is None:
+            return 0
+        return 2 if self._dual else 1
+
+    def _place(self, item: pg.GraphicsObject, shown: bool) -> None:
+        if shown and item.scene() is None:
+            self.current.addItem(item, ignoreBounds=True)
+        elif not shown and item.scene() is not None:
+            self.current.removeItem(item)
 
     def marker_span(self) -> tuple[float, float] | None:
         """(t0, t1) of the dual marker, or None."""
-        if not self.marker_b.isVisible():
+        if self.markers_shown() < 2:
             return None
         a, b = self.marker_a.value(), self.marker_b.value()
         return (min(a, b), max(a, b))
@@ -360,6 +386,10 @@ class TraceView(QWidget):
         self._draw_overlay(t0, t1, n_px)
         self._draw_marks(source, t0, t1)
         self._draw_timeline(source, t0, t1)
+        for plot in (self.lane, self.current, self.digital):
+            # pyqtgraph defers a linked view's new transform to its next paint, where
+            # changing it schedules a second paint of that plot: apply it now.
+            plot.vb.updateMatrix()
         elapsed = time.perf_counter() - started
         self._last_draw_s = elapsed
         self.draw_time_s += elapsed
@@ -480,7 +510,7 @@ class TraceView(QWidget):
             label.setVisible(True)
         for label in self._labels[len(shown) :]:
             label.setVisible(False)
-        self._draw_windows(tl.windows)
+        self._draw_windows(tl.windows, t0, t1)
 
     def _labelled(self, notes: list, t0: float, t1: float) -> list:
         """Lines to write out: per row, only those with room for their text."""
@@ -499,15 +529,12 @@ class TraceView(QWidget):
                     break
         return shown
 
-    def _draw_windows(self, windows: list[tuple[float, float, int]]) -> None:
-        while len(self._windows) < len(windows):
-            region = pg.LinearRegionItem(
-                movable=False, brush=WINDOW_BRUSH, pen=pg.mkPen(QColor(60, 180, 90, 120))
+    def _draw_windows(self, windows: list[tuple[float, float, int]], t0: float, t1: float) -> None:
+        shown = [(a, b) for a, b, _ in windows if b >= t0 and a <= t1]
+        self.window_bars.setVisible(bool(shown))
+        if shown:
+            (_, _), (y0, y1) = self.current.viewRange()
+            arr = np.asarray(shown)
+            self.window_bars.setOpts(
+                x0=arr[:, 0], x1=arr[:, 1], y0=np.full(len(arr), y0), y1=np.full(len(arr), y1)
             )
-            self.current.addItem(region, ignoreBounds=True)
-            self._windows.append(region)
-        for region, (a, b, _) in zip(self._windows, windows, strict=False):
-            region.setRegion((a, b))
-            region.setVisible(True)
-        for region in self._windows[len(windows) :]:
-            region.setVisible(False)
