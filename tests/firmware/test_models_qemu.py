@@ -174,3 +174,27 @@ def test_no_orphan_qemu_after_stop_or_garbage_collection(
     process.wait(timeout=10)  # the finalizer terminated it
     assert process.returncode is not None
     assert not os.path.exists(f"/proc/{process.pid}") or process.returncode is not None
+
+
+@pytest.mark.qemu
+def test_a_board_started_on_a_short_lived_thread_outlives_it(
+    firmware_image: Callable[..., FirmwareImage],
+) -> None:
+    # Linux kills a PR_SET_PDEATHSIG child when the thread that forked it ends: a board
+    # started by a worker (the GUI's, a flash job's) must not die with that worker.
+    import threading
+    import time
+
+    require_tools("qemu-system-arm", "arm-none-eabi-gcc", "make")
+    image = firmware_image("ad01", "mps2-an386")
+    board = EmulatedBoard(image.path)
+    worker = threading.Thread(target=board.start)
+    worker.start()
+    worker.join()
+    try:
+        time.sleep(0.5)
+        assert board.running
+        with SerialLink(board.url, 115200, line_timeout_s=30.0) as link:
+            assert link.read_until_ready("(boot)")[-1] == "m-ready"
+    finally:
+        board.stop()

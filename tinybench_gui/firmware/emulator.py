@@ -36,6 +36,7 @@ import sys
 import threading
 import time
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -85,6 +86,26 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
         import ctypes
 
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+# Linux sends PR_SET_PDEATHSIG when the *thread* that forked the child exits, not the
+# process: a QEMU started from a short-lived worker would be killed with that worker.
+# Every QEMU is therefore forked from this one thread, which an executor keeps alive
+# until the interpreter exits, so QEMU lives exactly as long as tinybench.
+_SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qemu-spawner")
+
+
+def _spawn(cmd: list[str]) -> subprocess.Popen[bytes]:
+    """Start ``cmd`` on the spawner thread, dying with this process (Linux)."""
+    return _SPAWNER.submit(
+        subprocess.Popen,
+        cmd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        # Runs before exec only (prctl), so the threading caveat of preexec_fn is moot.
+        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+    ).result()
 
 
 def _shutdown(
@@ -202,14 +223,7 @@ class EmulatedBoard:
             f"socket,id=dut,host=127.0.0.1,port={dut_port},server=on,wait=on,nodelay=on",
             "-serial", "chardev:dut", "-serial", "chardev:pins",
         ]  # fmt: skip
-        self._process = subprocess.Popen(
-            cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            # Runs before exec only (prctl), so the threading caveat of preexec_fn is moot.
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
-        )
+        self._process = _spawn(cmd)
         self._finalizer = weakref.finalize(
             self, _shutdown, self._process, self._sockets, self._stopping
         )

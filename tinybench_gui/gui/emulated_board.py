@@ -21,7 +21,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from tinybench_gui.devices.port_registry import RegisteredPort, register_port, unregister_port
-from tinybench_gui.gui.qemu_thread import run_on_qemu_thread
 
 _log = logging.getLogger(__name__)
 CATALOG_ID = "qemu-mps2-an386"
@@ -141,7 +140,7 @@ class EmulatedBoardBox(QWidget):
                 return
             bridge.call_soon(lambda: deliver(board, url, None))
 
-        run_on_qemu_thread(work)  # QEMU dies with the thread that started it
+        threading.Thread(target=work, name="emulated-board-start", daemon=True).start()
 
     def _deliver(self, board: Any, url: str | None, problem: str | None) -> None:
         self.start_button.setEnabled(True)

@@ -413,13 +413,7 @@ class FlashDialog(QDialog):
             "on_progress": lambda p: bridge.post(FlashProgressItem(number, p)),
             "on_done": lambda r: bridge.post(FlashDoneItem(number, r)),
         }
-        if request.route == "qemu" or (request.route is None and self.board.emulated):
-            # The new QEMU must outlive this flash: started on the thread that owns QEMU.
-            from tinybench_gui.gui.qemu_thread import QemuFlashJob
-
-            self.job = QemuFlashJob(self.flasher, request, **callbacks)
-        else:
-            self.job = self.flasher.start(request, **callbacks)
+        self.job = self.flasher.start(request, **callbacks)
         self.progress.setValue(0)
         self.result_label.hide()
         self.output_toggle.hide()
