@@ -27,6 +27,7 @@ from tinybench_gui.benchmarks.scoring import score_files
 from tinybench_gui.devices.transport import TranscriptEntry
 from tinybench_gui.protocol.framing import DIRECT_CHUNK_BYTES
 from tinybench_gui.runner.accuracy_report import accuracy_report
+from tinybench_gui.runner.artifacts import mlc_record
 from tinybench_gui.runner.context import RunContext, RunInvalidError
 from tinybench_gui.runner.events import FileScored
 from tinybench_gui.runner.journal import (
@@ -297,14 +298,10 @@ def _publish(
     for values, laps in zip(dut_windows, record["laps"], strict=True):
         start, end = laps
         ctx.records.append(
-            {
-                "file": entry.file,
-                "classes": str(entry.classes),
-                "class": str(entry.label),
-                "bytes_to_send": None if entry.window_bytes is None else str(entry.window_bytes),
-                "stride": None if entry.stride_bytes is None else str(entry.stride_bytes),
-                "total_length": windows if entry.window_bytes is not None else None,
-                "infer": {
+            mlc_record(
+                entry.file,
+                ctx.plan.mode.letter,
+                {
                     "start_time": start,
                     "end_time": end,
                     "results": values,
@@ -313,8 +310,12 @@ def _publish(
                     "iterations": 1,
                     "warmups": 0,
                 },
-                "mode": ctx.plan.mode.letter,
-            }
+                classes=str(entry.classes),
+                label=str(entry.label),
+                bytes_to_send=None if entry.window_bytes is None else str(entry.window_bytes),
+                stride=None if entry.stride_bytes is None else str(entry.stride_bytes),
+                total_length=windows if entry.window_bytes is not None else None,
+            )
         )
     comparison = (
         compare_file(entry.file, entry.label, dut_windows, host_windows) if host_windows else None

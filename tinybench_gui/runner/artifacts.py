@@ -25,6 +25,34 @@ def format_log_line(entry: TranscriptEntry, started_s: float) -> str:
     return f"{t:09.3f} {entry.source}{mark} {text}"
 
 
+def mlc_record(
+    file: str,
+    mode_letter: str,
+    infer: dict[str, Any],
+    *,
+    classes: str | None = None,
+    label: str | None = None,
+    bytes_to_send: str | None = None,
+    stride: str | None = None,
+    total_length: int | None = None,
+    power: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One ``results.json`` entry in the MLCommons runner's schema (one loop iteration)."""
+    record: dict[str, Any] = {
+        "file": file,
+        "classes": classes,
+        "class": label,
+        "bytes_to_send": bytes_to_send,
+        "stride": stride,
+        "total_length": total_length,
+        "infer": infer,
+    }
+    if power is not None:
+        record["power"] = power
+    record["mode"] = mode_letter
+    return record
+
+
 def write_artifacts(
     results_dir: Path,
     *,

@@ -34,6 +34,7 @@ from tinybench_gui.devices.energy.monitor import EnergyMonitor, MonitorError
 from tinybench_gui.devices.io_board import ENERGY_DUT_BAUD, ArduinoIoManager, InterfaceBoard
 from tinybench_gui.devices.transport import LinkError, LinkTimeoutError
 from tinybench_gui.protocol.replies import InferStart, Reply, WarmupDone
+from tinybench_gui.runner.artifacts import mlc_record
 from tinybench_gui.runner.context import RunContext, RunInvalidError
 from tinybench_gui.runner.energy_report import NOT_FIVE, NOT_VALID, TOO_SHORT, energy_report
 from tinybench_gui.runner.events import AcquisitionStarted, WindowFinished
@@ -589,20 +590,16 @@ def _record(
     if start is not None and stop is not None:
         rows = session.trace.window(start.sample_index, stop.sample_index)
         samples = [float(x) for x in rows[:, 4]]
-    return {
-        "file": window.input_name,
-        "classes": None,
-        "class": None,
-        "bytes_to_send": None,
-        "stride": None,
-        "total_length": None,
-        "infer": {
+    return mlc_record(
+        window.input_name,
+        "e",
+        {
             "results": [],
             "total_inferences": 1,
             "iterations": window.iterations,
             "warmups": window.warmups,
         },
-        "power": {
+        power={
             "samples": samples,
             "timestamps": [[k, p.fall.sample_index] for k, p in enumerate(measured.pulses)],
             "extracted_power": window.power_w,
@@ -610,8 +607,7 @@ def _record(
             "sample_rate_hz": session.sample_rate_hz,
             "energy_j": window.energy_j,
         },
-        "mode": "e",
-    }
+    )
 
 
 def score_energy(ctx: RunContext, session: EnergySession) -> None:

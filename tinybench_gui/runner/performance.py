@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 from tinybench_gui.protocol.replies import InferStart, Reply, WarmupDone
+from tinybench_gui.runner.artifacts import mlc_record
 from tinybench_gui.runner.context import RunContext, RunInvalidError
 from tinybench_gui.runner.events import WindowFinished
 from tinybench_gui.runner.inputs import window_inputs
@@ -115,14 +116,10 @@ def score_performance(ctx: RunContext) -> None:
 
 def _record(window: WindowResult, elapsed_us: int, mode_letter: str) -> dict[str, object]:
     # The MLCommons runner's results.json entry for one loop iteration.
-    return {
-        "file": window.input_name,
-        "classes": None,
-        "class": None,
-        "bytes_to_send": None,
-        "stride": None,
-        "total_length": None,
-        "infer": {
+    return mlc_record(
+        window.input_name,
+        mode_letter,
+        {
             "start_time": window.lap_start_us,
             "end_time": window.lap_end_us,
             "results": list(window.results),
@@ -132,5 +129,4 @@ def _record(window: WindowResult, elapsed_us: int, mode_letter: str) -> dict[str
             "warmups": window.warmups,
             "throughput": window.throughput_inf_s,
         },
-        "mode": mode_letter,
-    }
+    )
