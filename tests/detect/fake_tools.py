@@ -53,8 +53,9 @@ Download in Progress:
 BAR = "\r" + "".join(
     "\u2588" * (p // 2) + " " * (50 - p // 2) + f" {p}%\r" for p in (0, 12, 37, 64, 88, 100)
 )
-CUBE_SCENARIOS = {
-    "ok": CUBE_HEADER
+# Up to the read-back bar: what a download that is then verified prints.
+CUBE_READ_BACK = (
+    CUBE_HEADER
     + CUBE_CONNECTED
     + CUBE_DOWNLOAD
     + BAR
@@ -71,6 +72,9 @@ Verifying ...
 Read progress:
 """
     + BAR
+)
+CUBE_SCENARIOS = {
+    "ok": CUBE_READ_BACK
     + """
 
 Download verified successfully
@@ -95,20 +99,7 @@ Error: No STM32 target found! If your product embeds Debug Authentication, pleas
     + """Error: failed to erase memory
 Error: failed to erase memory
 """,
-    "verify": CUBE_HEADER
-    + CUBE_CONNECTED
-    + CUBE_DOWNLOAD
-    + BAR
-    + """
-
-File download complete
-Time elapsed during download operation: 00:00:02.417
-
-Verifying ...
-
-Read progress:
-"""
-    + BAR
+    "verify": CUBE_READ_BACK
     + """
 Error: data mismatch found at address  0x08000004 (byte = 0x00 instead of 0x01)
 
@@ -201,9 +192,15 @@ sys.exit(0 if scenario == "ok" else {fail_code})
 
 
 def install_fake_tool(
-    bin_dir: Path, name: str, scenarios: dict[str, str], *, fail_code: int = 1, hang_text: str = ""
+    monkeypatch: pytest.MonkeyPatch,
+    bin_dir: Path,
+    name: str,
+    scenarios: dict[str, str],
+    *,
+    fail_code: int = 1,
+    hang_text: str = "",
 ) -> Path:
-    """Write ``bin_dir/name`` as an executable that replays ``scenarios``."""
+    """Write ``bin_dir/name`` as an executable that replays ``scenarios``; put it first on PATH."""
     bin_dir.mkdir(parents=True, exist_ok=True)
     path = bin_dir / name
     path.write_text(
@@ -212,8 +209,5 @@ def install_fake_tool(
         )
     )
     path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-    return path
-
-
-def put_first_on_path(monkeypatch: pytest.MonkeyPatch, bin_dir: Path) -> None:
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    return path

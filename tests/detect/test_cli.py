@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.detect.fake_tools import CUBE_SCENARIOS, install_fake_tool, put_first_on_path
+from tests.detect.fake_tools import CUBE_SCENARIOS, install_fake_tool
 from tests.detect.fakes import FakeComports, FakeDut, SilentPort, stlink_v21_port
 from tests.detect.images import vector_table_image, write_elf
 from tinybench_gui.cli.main import main
@@ -18,6 +18,19 @@ from tinybench_gui.devices.port_registry import RegisteredPort, register_port
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TINYBENCH_PORT_REGISTRY", str(tmp_path / "registry"))
     monkeypatch.setenv("TINYBENCH_STATE_DIR", str(tmp_path / "state"))
+
+
+@pytest.fixture
+def cube_firmware(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A firmware for the Nucleo, with the fake STM32_Programmer_CLI first on PATH."""
+    install_fake_tool(monkeypatch, tmp_path / "bin", "STM32_Programmer_CLI", CUBE_SCENARIOS)
+    return write_elf(tmp_path / "kws.elf", [(0x08000000, vector_table_image(4096))])
+
+
+def flash_with_cubeprog(firmware: Path, *options: str) -> int:
+    """``tinybench flash`` of ``firmware`` to the Nucleo through the cubeprog route."""
+    argv = ["flash", "--board", "nucleo-l4r5zi", "--firmware", str(firmware)]
+    return main([*argv, "--route", "cubeprog", *options])
 
 
 def test_detect_lists_a_registered_simulator(capsys: pytest.CaptureFixture[str], tmp_path) -> None:
@@ -35,24 +48,9 @@ def test_detect_lists_a_registered_simulator(capsys: pytest.CaptureFixture[str],
     assert "cli sim" in table
 
 
-def test_flash_via_cli_then_probe(capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    install_fake_tool(tmp_path / "bin", "STM32_Programmer_CLI", CUBE_SCENARIOS)
-    put_first_on_path(monkeypatch, tmp_path / "bin")
-    fw = write_elf(tmp_path / "kws.elf", [(0x08000000, vector_table_image(4096))])
+def test_flash_via_cli_then_probe(capsys, cube_firmware: Path) -> None:
     with FakeDut(vendor="STMicroelectronics") as dut:
-        code = main(
-            [
-                "flash",
-                "--board",
-                "nucleo-l4r5zi",
-                "--firmware",
-                str(fw),
-                "--route",
-                "cubeprog",
-                "--port",
-                dut.path,
-            ]
-        )
+        code = flash_with_cubeprog(cube_firmware, "--port", dut.path)
     out = capsys.readouterr().out
     assert code == 0, out
     assert "via cubeprog" in out
@@ -61,23 +59,9 @@ def test_flash_via_cli_then_probe(capsys, tmp_path: Path, monkeypatch: pytest.Mo
     assert "board now says: dut 'STMicroelectronics'" in out
 
 
-def test_flash_failure_shows_kind_fix_and_tool_output(capsys, tmp_path, monkeypatch) -> None:
-    install_fake_tool(tmp_path / "bin", "STM32_Programmer_CLI", CUBE_SCENARIOS)
-    put_first_on_path(monkeypatch, tmp_path / "bin")
+def test_flash_failure_shows_kind_fix_and_tool_output(capsys, cube_firmware, monkeypatch) -> None:
     monkeypatch.setenv("FAKE_TOOL_SCENARIO", "no_target")
-    fw = write_elf(tmp_path / "kws.elf", [(0x08000000, vector_table_image(4096))])
-    code = main(
-        [
-            "flash",
-            "--board",
-            "nucleo-l4r5zi",
-            "--firmware",
-            str(fw),
-            "--route",
-            "cubeprog",
-            "--no-probe-after",
-        ]
-    )
+    code = flash_with_cubeprog(cube_firmware, "--no-probe-after")
     out = capsys.readouterr().out
     assert code == 1
     assert "FAILED (target_not_responding)" in out
@@ -120,20 +104,15 @@ def test_doctor_checks_exported_edges(capsys, tmp_path: Path) -> None:
     assert "5 pulse(s) where 11 were expected" in capsys.readouterr().out
 
 
-def test_flash_finds_the_board_port_by_itself(capsys, tmp_path, monkeypatch) -> None:
+def test_flash_finds_the_board_port_by_itself(capsys, cube_firmware, tmp_path, monkeypatch) -> None:
     from serial.tools import list_ports
 
-    install_fake_tool(tmp_path / "bin", "STM32_Programmer_CLI", CUBE_SCENARIOS)
-    put_first_on_path(monkeypatch, tmp_path / "bin")
     monkeypatch.setenv("FAKE_TOOL_ARGV", str(tmp_path / "argv.json"))
-    fw = write_elf(tmp_path / "kws.elf", [(0x08000000, vector_table_image(4096))])
     with FakeDut(vendor="found by itself") as dut:
         monkeypatch.setattr(
             list_ports, "comports", FakeComports(stlink_v21_port(dut.path, "066DFF4948"))
         )
-        code = main(
-            ["flash", "--board", "nucleo-l4r5zi", "--firmware", str(fw), "--route", "cubeprog"]
-        )
+        code = flash_with_cubeprog(cube_firmware)
     out = capsys.readouterr().out
     assert code == 0, out
     assert "board now says: dut 'found by itself'" in out

@@ -12,7 +12,6 @@ from tests.detect.fake_tools import (
     CUBE_SCENARIOS,
     OPENOCD_SCENARIOS,
     install_fake_tool,
-    put_first_on_path,
 )
 from tests.detect.images import write_elf
 from tinybench_gui.devices.catalog import load_catalog
@@ -44,8 +43,9 @@ def _run(route, firmware: Path, tmp_path: Path, monkeypatch, scenario: str, **re
 
 @pytest.fixture
 def cube(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CubeProgrammerRoute:
-    install_fake_tool(tmp_path / "bin", "STM32_Programmer_CLI", CUBE_SCENARIOS, fail_code=1)
-    put_first_on_path(monkeypatch, tmp_path / "bin")
+    install_fake_tool(
+        monkeypatch, tmp_path / "bin", "STM32_Programmer_CLI", CUBE_SCENARIOS, fail_code=1
+    )
     return CubeProgrammerRoute(install="get it from st.com")
 
 
@@ -84,26 +84,6 @@ def test_cubeprog_success_progress_and_command(cube, firmware, tmp_path, monkeyp
     assert fractions[-1] == 1.0
 
 
-@pytest.mark.parametrize(
-    ("scenario", "kind", "words"),
-    [
-        ("no_probe", FlashErrorKind.PROBE_NOT_FOUND, "No debug probe detected"),
-        ("no_target", FlashErrorKind.TARGET_NOT_RESPONDING, "DEV_TARGET_CMD_ERR"),
-        ("rdp", FlashErrorKind.READ_PROTECTION, "failed to erase memory"),
-        ("verify", FlashErrorKind.VERIFY_MISMATCH, "data mismatch"),
-    ],
-)
-def test_cubeprog_failures_classified(
-    cube, firmware, tmp_path, monkeypatch, scenario, kind, words
-) -> None:
-    _, error, _ = _run(cube, firmware, tmp_path, monkeypatch, scenario)
-    assert error is not None
-    assert error.kind is kind
-    assert words in error.raw_output
-    if kind is FlashErrorKind.TARGET_NOT_RESPONDING:
-        assert "connect-under-reset" in error.hint
-
-
 def test_cubeprog_bin_gets_its_address(cube, tmp_path, monkeypatch) -> None:
     fw = tmp_path / "fw.bin"
     fw.write_bytes(b"\x00\x10\x00\x20\x01\x01\x00\x08" * 8)
@@ -117,9 +97,12 @@ def test_cubeprog_bin_gets_its_address(cube, tmp_path, monkeypatch) -> None:
 
 def test_tool_timeout_and_cancel_kill_the_tool(tmp_path, monkeypatch, firmware) -> None:
     install_fake_tool(
-        tmp_path / "bin", "STM32_Programmer_CLI", CUBE_SCENARIOS, hang_text="ST-LINK SN  : 1\n"
+        monkeypatch,
+        tmp_path / "bin",
+        "STM32_Programmer_CLI",
+        CUBE_SCENARIOS,
+        hang_text="ST-LINK SN  : 1\n",
     )
-    put_first_on_path(monkeypatch, tmp_path / "bin")
     route = CubeProgrammerRoute()
     started = time.monotonic()
     _, error, _ = _run(route, firmware, tmp_path, monkeypatch, "hang", timeout_s=0.5)
@@ -150,8 +133,7 @@ def test_missing_tool_is_reported_with_how_to_get_it(tmp_path, monkeypatch, firm
 
 @pytest.fixture
 def openocd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> OpenOcdRoute:
-    install_fake_tool(tmp_path / "bin", "openocd", OPENOCD_SCENARIOS, fail_code=1)
-    put_first_on_path(monkeypatch, tmp_path / "bin")
+    install_fake_tool(monkeypatch, tmp_path / "bin", "openocd", OPENOCD_SCENARIOS, fail_code=1)
     return OpenOcdRoute()
 
 
@@ -182,21 +164,27 @@ def test_openocd_success_and_command(openocd, firmware, tmp_path, monkeypatch) -
 
 
 @pytest.mark.parametrize(
-    ("scenario", "kind", "words"),
+    ("route", "scenario", "kind", "words"),
     [
-        ("no_probe", FlashErrorKind.PROBE_NOT_FOUND, "open failed"),
-        ("no_target", FlashErrorKind.TARGET_NOT_RESPONDING, "init mode failed"),
-        ("rdp", FlashErrorKind.READ_PROTECTION, "RDP level 1"),
-        ("verify", FlashErrorKind.VERIFY_MISMATCH, "** Verify Failed **"),
+        ("cube", "no_probe", FlashErrorKind.PROBE_NOT_FOUND, "No debug probe detected"),
+        ("cube", "no_target", FlashErrorKind.TARGET_NOT_RESPONDING, "DEV_TARGET_CMD_ERR"),
+        ("cube", "rdp", FlashErrorKind.READ_PROTECTION, "failed to erase memory"),
+        ("cube", "verify", FlashErrorKind.VERIFY_MISMATCH, "data mismatch"),
+        ("openocd", "no_probe", FlashErrorKind.PROBE_NOT_FOUND, "open failed"),
+        ("openocd", "no_target", FlashErrorKind.TARGET_NOT_RESPONDING, "init mode failed"),
+        ("openocd", "rdp", FlashErrorKind.READ_PROTECTION, "RDP level 1"),
+        ("openocd", "verify", FlashErrorKind.VERIFY_MISMATCH, "** Verify Failed **"),
     ],
 )
-def test_openocd_failures_classified(
-    openocd, firmware, tmp_path, monkeypatch, scenario, kind, words
+def test_tool_failures_classified(
+    route, scenario, kind, words, firmware, tmp_path, monkeypatch, request
 ) -> None:
-    _, error, _ = _run(openocd, firmware, tmp_path, monkeypatch, scenario)
+    _, error, _ = _run(request.getfixturevalue(route), firmware, tmp_path, monkeypatch, scenario)
     assert error is not None
     assert error.kind is kind
     assert words in error.raw_output
+    if kind is FlashErrorKind.TARGET_NOT_RESPONDING:
+        assert "connect-under-reset" in error.hint
 
 
 def test_openocd_unsupported_board() -> None:

@@ -11,25 +11,14 @@ and still finish with verified bars.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from tinybench_gui.devices.catalog import BoardSpec
-from tinybench_gui.devices.flashing.errors import (
-    FlashError,
-    FlashErrorKind,
-    classify_output,
-    rules,
-)
+from tinybench_gui.devices.flashing.errors import FlashErrorKind, rules
 from tinybench_gui.devices.flashing.image import FirmwareImage
-from tinybench_gui.devices.flashing.model import (
-    CancelToken,
-    FlashProgress,
-    FlashRequest,
-    Phase,
-    ProgressSink,
-    RouteOutcome,
-    RouteStatus,
-)
-from tinybench_gui.devices.flashing.tool_process import find_tool, run_tool, tool_route_status
+from tinybench_gui.devices.flashing.model import FlashProgress, FlashRequest, Phase, ProgressSink
+from tinybench_gui.devices.flashing.tool_process import ToolRun
+from tinybench_gui.devices.flashing.tool_route import ToolRoute
 
 TOOL = "STM32_Programmer_CLI"
 _PERCENT = re.compile(r"(\d{1,3})\s*%")
@@ -80,18 +69,15 @@ class _BarParser:
                 self._progress(FlashProgress(phase, overall, f"{match.group(1)} %", pct))
 
 
-class CubeProgrammerRoute:
+class CubeProgrammerRoute(ToolRoute):
     """Flash STM32 targets through ST's own CLI."""
 
     name = "cubeprog"
-
-    def __init__(self, tool: str = TOOL, install: str = "") -> None:
-        self.tool = tool
-        self.install = install
-
-    def availability(self) -> RouteStatus:
-        """Available if ``STM32_Programmer_CLI`` is on PATH."""
-        return tool_route_status(self.name, "STM32CubeProgrammer CLI", self.tool, self.install)
+    title = "STM32CubeProgrammer CLI"
+    default_tool = TOOL
+    error_rules = ERROR_RULES
+    written_marker = "File download complete"
+    verified_marker = "Download verified successfully"
 
     def supports(self, board: BoardSpec) -> str | None:
         """STM32 targets only (flash at 0x08000000)."""
@@ -116,53 +102,14 @@ class CubeProgrammerRoute:
             argv.append("-v")
         return [*argv, "-rst"]
 
-    def flash(
-        self,
-        request: FlashRequest,
-        image: FirmwareImage,
-        progress: ProgressSink,
-        cancel: CancelToken,
-    ) -> RouteOutcome:
-        """Run the CLI and read its bars and verdict strings."""
-        tool = find_tool(self.tool)
-        if tool is None:
-            raise FlashError(
-                FlashErrorKind.TOOL_MISSING,
-                f"{self.tool} is not installed or not on PATH",
-                hint=self.install,
-                route=self.name,
-            )
-        argv = self.command(request, image)
-        argv[0] = tool
-        bars = _BarParser(progress)
-        progress(FlashProgress("connect", 0.0, " ".join(argv)))
-        run = run_tool(argv, timeout_s=request.timeout_s, cancel=cancel, on_output=bars.feed)
-        out = run.output
-        if run.cancelled:
-            raise FlashError(
-                FlashErrorKind.CANCELLED, "flash cancelled", raw_output=out, route=self.name
-            )
-        if run.timed_out:
-            raise FlashError(
-                FlashErrorKind.TIMEOUT,
-                f"{self.tool} did not finish within {request.timeout_s:g} s",
-                raw_output=out,
-                route=self.name,
-            )
-        downloaded = "File download complete" in out
-        verified = "Download verified successfully" in out
-        failed = run.returncode != 0 or not downloaded or (request.verify and not verified)
-        if failed:
-            found = classify_output(out, ERROR_RULES)
-            if found is not None:
-                kind, line = found
-                raise FlashError(kind, f"{self.tool}: {line}", raw_output=out, route=self.name)
-            raise FlashError(
-                FlashErrorKind.FAILED,
-                f"{self.tool} exited with {run.returncode}"
-                + ("" if downloaded else " before 'File download complete'"),
-                raw_output=out,
-                route=self.name,
-            )
+    def follow_output(self, progress: ProgressSink) -> Callable[[str], None]:
+        """Read the download and read-back bars."""
+        return _BarParser(progress).feed
+
+    def failure_detail(self, run: ToolRun) -> str:
+        """Whether it failed before the download completed."""
+        return "" if self.written_marker in run.output else f" before '{self.written_marker}'"
+
+    def on_success(self, progress: ProgressSink) -> None:
+        """The CLI's reset line carries no banner to follow: report the reset here."""
         progress(FlashProgress("reset", 1.0, "reset"))
-        return RouteOutcome(verified=verified if request.verify else None, raw_output=out)

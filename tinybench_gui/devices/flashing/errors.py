@@ -6,6 +6,9 @@ import enum
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
+
+_Found = TypeVar("_Found")
 
 
 class FlashErrorKind(enum.StrEnum):
@@ -96,3 +99,20 @@ def classify_output(output: str, table: Sequence[OutputRule]) -> tuple[FlashErro
             line = output[start : end if end >= 0 else None].strip()
             return rule.kind, line
     return None
+
+
+def only_one(
+    found: Sequence[_Found],
+    *,
+    route: str,
+    none: str,
+    several: str,
+    none_hint: str | None = None,
+    several_hint: str | None = None,
+) -> _Found:
+    """The single probe or drive in ``found``; ``PROBE_NOT_FOUND`` if there are none or several."""
+    if not found:
+        raise FlashError(FlashErrorKind.PROBE_NOT_FOUND, none, hint=none_hint, route=route)
+    if len(found) > 1:
+        raise FlashError(FlashErrorKind.PROBE_NOT_FOUND, several, hint=several_hint, route=route)
+    return found[0]

@@ -16,7 +16,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tinybench_gui.devices.catalog import BoardSpec
-from tinybench_gui.devices.flashing.errors import FlashError, FlashErrorKind, classify_output, rules
+from tinybench_gui.devices.flashing.errors import (
+    FlashError,
+    FlashErrorKind,
+    classify_output,
+    only_one,
+    rules,
+)
 from tinybench_gui.devices.flashing.image import FirmwareImage, to_intel_hex
 from tinybench_gui.devices.flashing.model import (
     CancelToken,
@@ -121,21 +127,14 @@ class MassStorageRoute:
         matches = [path for name, path in self._volumes() if name.upper() == label]
         if request.probe_serial and len(matches) > 1:
             matches = [m for m in matches if self._drive_serial_matches(m, request.probe_serial)]
-        if not matches:
-            raise FlashError(
-                FlashErrorKind.PROBE_NOT_FOUND,
-                f"no drive labelled {label} is mounted",
-                hint="plug the board's debug USB and wait for the drive, or pass --drive PATH",
-                route=self.name,
-            )
-        if len(matches) > 1:
-            raise FlashError(
-                FlashErrorKind.PROBE_NOT_FOUND,
-                f"{len(matches)} drives labelled {label}: {', '.join(map(str, matches))}",
-                hint="pass --drive PATH or --probe SERIAL",
-                route=self.name,
-            )
-        return matches[0]
+        return only_one(
+            matches,
+            route=self.name,
+            none=f"no drive labelled {label} is mounted",
+            several=f"{len(matches)} drives labelled {label}: {', '.join(map(str, matches))}",
+            none_hint="plug the board's debug USB and wait for the drive, or pass --drive PATH",
+            several_hint="pass --drive PATH or --probe SERIAL",
+        )
 
     @staticmethod
     def _drive_serial_matches(drive: Path, serial: str) -> bool:

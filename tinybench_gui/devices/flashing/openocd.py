@@ -7,24 +7,14 @@ follows the ``program`` proc's banners (``** Programming Started **`` ...).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from tinybench_gui.devices.catalog import BoardSpec
-from tinybench_gui.devices.flashing.errors import (
-    FlashError,
-    FlashErrorKind,
-    classify_output,
-    rules,
-)
+from tinybench_gui.devices.flashing.errors import FlashErrorKind, rules
 from tinybench_gui.devices.flashing.image import FirmwareImage
-from tinybench_gui.devices.flashing.model import (
-    CancelToken,
-    FlashProgress,
-    FlashRequest,
-    Phase,
-    ProgressSink,
-    RouteOutcome,
-    RouteStatus,
-)
-from tinybench_gui.devices.flashing.tool_process import find_tool, run_tool, tool_route_status
+from tinybench_gui.devices.flashing.model import FlashProgress, FlashRequest, Phase, ProgressSink
+from tinybench_gui.devices.flashing.tool_process import ToolRun
+from tinybench_gui.devices.flashing.tool_route import ToolRoute
 
 TOOL = "openocd"
 # Banner -> (phase, overall fraction reached when it appears)
@@ -62,18 +52,15 @@ def _tcl_path(text: str) -> str:
     return "{" + text + "}"
 
 
-class OpenOcdRoute:
+class OpenOcdRoute(ToolRoute):
     """Flash through OpenOCD's ``program`` proc."""
 
     name = "openocd"
-
-    def __init__(self, tool: str = TOOL, install: str = "") -> None:
-        self.tool = tool
-        self.install = install
-
-    def availability(self) -> RouteStatus:
-        """Available if ``openocd`` is on PATH."""
-        return tool_route_status(self.name, "OpenOCD", self.tool, self.install)
+    title = "OpenOCD"
+    default_tool = TOOL
+    error_rules = ERROR_RULES
+    written_marker = "** Programming Finished **"
+    verified_marker = "** Verified OK **"
 
     def supports(self, board: BoardSpec) -> str | None:
         """Needs the catalog's interface and target scripts."""
@@ -98,24 +85,8 @@ class OpenOcdRoute:
             program += " verify"
         return [*argv, "-c", program + " reset exit"]
 
-    def flash(
-        self,
-        request: FlashRequest,
-        image: FirmwareImage,
-        progress: ProgressSink,
-        cancel: CancelToken,
-    ) -> RouteOutcome:
-        """Run OpenOCD and follow its banners."""
-        tool = find_tool(self.tool)
-        if tool is None:
-            raise FlashError(
-                FlashErrorKind.TOOL_MISSING,
-                f"{self.tool} is not installed or not on PATH",
-                hint=self.install,
-                route=self.name,
-            )
-        argv = self.command(request, image)
-        argv[0] = tool
+    def follow_output(self, progress: ProgressSink) -> Callable[[str], None]:
+        """Report each ``program`` banner once, when it appears (it may span chunks)."""
         seen: set[str] = set()
         text = {"all": ""}
 
@@ -126,32 +97,12 @@ class OpenOcdRoute:
                     seen.add(banner)
                     progress(FlashProgress(phase, fraction, banner.strip("* ")))
 
-        progress(FlashProgress("connect", 0.0, " ".join(argv)))
-        run = run_tool(argv, timeout_s=request.timeout_s, cancel=cancel, on_output=on_output)
-        out = run.output
-        if run.cancelled:
-            raise FlashError(
-                FlashErrorKind.CANCELLED, "flash cancelled", raw_output=out, route=self.name
-            )
-        if run.timed_out:
-            raise FlashError(
-                FlashErrorKind.TIMEOUT,
-                f"openocd did not finish within {request.timeout_s:g} s",
-                raw_output=out,
-                route=self.name,
-            )
-        finished = "** Programming Finished **" in out
-        verified = "** Verified OK **" in out
-        if run.returncode != 0 or not finished or (request.verify and not verified):
-            found = classify_output(out, ERROR_RULES)
-            if found is not None:
-                kind, line = found
-                raise FlashError(kind, f"openocd: {line}", raw_output=out, route=self.name)
-            failed = [x for x in out.splitlines() if x.startswith(("Error", "** "))]
-            raise FlashError(
-                FlashErrorKind.FAILED,
-                f"openocd exited with {run.returncode}: " + (failed[-1] if failed else "no output"),
-                raw_output=out,
-                route=self.name,
-            )
-        return RouteOutcome(verified=verified if request.verify else None, raw_output=out)
+        return on_output
+
+    def failure_detail(self, run: ToolRun) -> str:
+        """OpenOCD's last error or banner line."""
+        failed = [x for x in run.output.splitlines() if x.startswith(("Error", "** "))]
+        return ": " + (failed[-1] if failed else "no output")
+
+    def on_success(self, progress: ProgressSink) -> None:
+        """Nothing to add: the ``** Resetting Target **`` banner reported the reset."""

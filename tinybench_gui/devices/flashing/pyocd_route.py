@@ -11,15 +11,16 @@ to 0-50 % and 50-100 %; the verify read-back and the reset follow as their own p
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 from tinybench_gui.devices.catalog import BoardSpec
-from tinybench_gui.devices.flashing.errors import FlashError, FlashErrorKind
+from tinybench_gui.devices.flashing.errors import FlashError, FlashErrorKind, only_one
 from tinybench_gui.devices.flashing.image import FirmwareImage
 from tinybench_gui.devices.flashing.model import (
     CancelToken,
@@ -242,18 +243,15 @@ class PyocdRoute:
                     route=self.name,
                 )
             return request.probe_serial
-        if not probes:
-            raise FlashError(
-                FlashErrorKind.PROBE_NOT_FOUND, "no debug probe connected", route=self.name
-            )
-        if len(probes) > 1:
-            raise FlashError(
-                FlashErrorKind.PROBE_NOT_FOUND,
-                f"{len(probes)} debug probes connected ({', '.join(probes)})",
-                hint="pick one with --probe SERIAL (the USB serial that `tinybench detect` shows)",
-                route=self.name,
-            )
-        return probes[0]
+        return only_one(
+            probes,
+            route=self.name,
+            none="no debug probe connected",
+            several=f"{len(probes)} debug probes connected ({', '.join(probes)})",
+            several_hint=(
+                "pick one with --probe SERIAL (the USB serial that `tinybench detect` shows)"
+            ),
+        )
 
     def flash(
         self,
@@ -270,11 +268,43 @@ class PyocdRoute:
                 hint=self.install,
                 route=self.name,
             )
+        with self._pyocd_errors_classified(request):
+            progress(FlashProgress("connect", 0.0, "looking for the debug probe"))
+            unique_id = self._choose_probe(request)
+            options = self.session_options(request)
+            session = self.backend.open_session(unique_id, options)
+            if session is None:
+                raise FlashError(
+                    FlashErrorKind.PROBE_NOT_FOUND, f"probe {unique_id} vanished", route=self.name
+                )
+            notes = [f"probe {unique_id}", f"target {options['target_override']}"]
+            if "pack" in options:
+                notes.append(f"pack {options['pack']}")
+            mapper = PassMapper(progress, cancel)
+            with session:
+                cancel.raise_if_cancelled(self.name)
+                programmer = self.backend.programmer(session, mapper)
+                kwargs: dict[str, Any] = {}
+                if image.format == "bin":
+                    kwargs["base_address"] = image.start_address
+                programmer.program(str(image.path), **kwargs)
+                mapper.finish()
+                verified: bool | None = None
+                if request.verify:
+                    self._verify(session, image, progress, cancel)
+                    verified = True
+                progress(FlashProgress("reset", 1.0, "reset"))
+                session.target.reset()
+            return RouteOutcome(verified=verified, notes=tuple(notes))
+
+    @contextlib.contextmanager
+    def _pyocd_errors_classified(self, request: FlashRequest) -> Iterator[None]:
+        """Collect pyOCD's log as the raw output; turn its exceptions into ``FlashError``."""
         capture = _LogCapture()
         pyocd_log = logging.getLogger("pyocd")
         pyocd_log.addHandler(capture)
         try:
-            return self._flash(request, image, progress, cancel)
+            yield
         except FlashError as exc:
             exc.raw_output = exc.raw_output or "\n".join(capture.lines)
             raise
@@ -298,41 +328,6 @@ class PyocdRoute:
             ) from exc
         finally:
             pyocd_log.removeHandler(capture)
-
-    def _flash(
-        self,
-        request: FlashRequest,
-        image: FirmwareImage,
-        progress: ProgressSink,
-        cancel: CancelToken,
-    ) -> RouteOutcome:
-        progress(FlashProgress("connect", 0.0, "looking for the debug probe"))
-        unique_id = self._choose_probe(request)
-        options = self.session_options(request)
-        session = self.backend.open_session(unique_id, options)
-        if session is None:
-            raise FlashError(
-                FlashErrorKind.PROBE_NOT_FOUND, f"probe {unique_id} vanished", route=self.name
-            )
-        notes = [f"probe {unique_id}", f"target {options['target_override']}"]
-        if "pack" in options:
-            notes.append(f"pack {options['pack']}")
-        mapper = PassMapper(progress, cancel)
-        with session:
-            cancel.raise_if_cancelled(self.name)
-            programmer = self.backend.programmer(session, mapper)
-            kwargs: dict[str, Any] = {}
-            if image.format == "bin":
-                kwargs["base_address"] = image.start_address
-            programmer.program(str(image.path), **kwargs)
-            mapper.finish()
-            verified: bool | None = None
-            if request.verify:
-                self._verify(session, image, progress, cancel)
-                verified = True
-            progress(FlashProgress("reset", 1.0, "reset"))
-            session.target.reset()
-        return RouteOutcome(verified=verified, notes=tuple(notes))
 
     def _verify(
         self, session: Any, image: FirmwareImage, progress: ProgressSink, cancel: CancelToken

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from tinybench_gui.devices.flashing.model import CancelToken, RouteStatus
+from tinybench_gui.devices.flashing.model import CancelToken
 
 _POLL_S = 0.05
 
@@ -31,18 +31,6 @@ class ToolRun:
 def find_tool(name: str) -> str | None:
     """The tool's path on PATH, or None."""
     return shutil.which(name)
-
-
-def tool_route_status(route: str, label: str, tool: str, install: str) -> RouteStatus:
-    """A subprocess route's status: available when ``tool`` is on PATH, else how to get it."""
-    found = find_tool(tool)
-    return RouteStatus(
-        route,
-        label,
-        found is not None,
-        f"found {found}" if found else f"{tool} is not on PATH",
-        install,
-    )
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
