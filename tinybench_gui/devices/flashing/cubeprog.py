@@ -111,5 +111,5 @@ class CubeProgrammerRoute(ToolRoute):
         return "" if self.written_marker in run.output else f" before '{self.written_marker}'"
 
     def on_success(self, progress: ProgressSink) -> None:
-        """The CLI's reset line carries no banner to follow: report the reset here."""
+        """The bars end with the read-back: report the reset (``-rst``) once the verdict is in."""
         progress(FlashProgress("reset", 1.0, "reset"))
