@@ -155,14 +155,11 @@ def test_dut_error_names_everything(tmp_path: Path) -> None:
     assert "Fix:" in str(err.value)
 
 
-def test_the_run_file_carries_the_firmware_we_flashed_on_that_port(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_run_file_carries_the_firmware_we_flashed_on_that_port(tmp_path: Path) -> None:
     from tinybench_gui.devices.flashing.history import FlashRecord, record_flash
     from tinybench_gui.runner.recorder import RunRecorder
     from tinybench_gui.storage.reader import load_run
 
-    monkeypatch.setenv("TINYBENCH_STATE_DIR", str(tmp_path / "state"))
     bench = simulated_bench("ad01", realtime=False, wire_time=False)
     sha = "ab" * 32
     record_flash(

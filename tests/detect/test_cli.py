@@ -17,7 +17,6 @@ from tinybench_gui.devices.port_registry import RegisteredPort, register_port
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TINYBENCH_PORT_REGISTRY", str(tmp_path / "registry"))
-    monkeypatch.setenv("TINYBENCH_STATE_DIR", str(tmp_path / "state"))
 
 
 @pytest.fixture

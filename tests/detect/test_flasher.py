@@ -66,11 +66,6 @@ class ScriptedRoute:
         return RouteOutcome(verified=True, raw_output="ok")
 
 
-@pytest.fixture(autouse=True)
-def _state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TINYBENCH_STATE_DIR", str(tmp_path / "state"))
-
-
 @pytest.fixture
 def firmware(tmp_path: Path) -> Path:
     return write_elf(tmp_path / "kws.elf", [(0x08000000, vector_table_image(8192))])

@@ -14,11 +14,10 @@ from tinybench_gui.firmware.build import build_firmware
 
 
 @pytest.mark.qemu
-def test_flash_our_firmware_into_qemu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_flash_our_firmware_into_qemu(tmp_path: Path) -> None:
     missing = [t for t in ("qemu-system-arm", "arm-none-eabi-gcc", "make") if not shutil.which(t)]
     if missing:
         pytest.fail(f"missing tools {missing}: run scripts/dev test (it installs them)")
-    monkeypatch.setenv("TINYBENCH_STATE_DIR", str(tmp_path / "state"))
     built = build_firmware("ad01", "mps2-an386", build_root=tmp_path / "fw")
     board = load_catalog().get("qemu-mps2-an386")
     image = load_image(built.path)

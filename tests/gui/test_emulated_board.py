@@ -42,7 +42,6 @@ def qemu_image(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path
 def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "ports"
     monkeypatch.setenv("TINYBENCH_PORT_REGISTRY", str(folder))
-    monkeypatch.setenv("TINYBENCH_STATE_DIR", str(tmp_path / "state"))
     return folder
 
 
