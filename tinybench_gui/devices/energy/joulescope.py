@@ -27,12 +27,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from tinybench_gui.devices.energy.monitor import (
-    BlockSink,
-    MonitorCapabilities,
-    MonitorError,
-    MonitorStats,
-)
+from tinybench_gui.devices.energy.driver_base import MonitorDriver
+from tinybench_gui.devices.energy.monitor import BlockSink, MonitorCapabilities, MonitorError
 from tinybench_gui.streams.blocks import SampleBlock
 
 DEFAULT_RATE_HZ = 1_000_000.0
@@ -72,8 +68,11 @@ def default_driver_factory() -> Any:
     return Driver()
 
 
-class JoulescopeDriver:
+class JoulescopeDriver(MonitorDriver):
     """A JS220 or JS110 at ``u/js220/<serial>``.
+
+    ``stats`` counts ``sample_id`` gaps as dropped samples and malformed
+    messages as garbled.
 
     Parameters
     ----------
@@ -92,23 +91,17 @@ class JoulescopeDriver:
         driver_factory: Callable[[], Any] = default_driver_factory,
         stall_timeout_s: float = 2.0,
     ) -> None:
+        super().__init__(stall_timeout_s=stall_timeout_s)
         self.serial = serial
         self._factory = driver_factory
-        self.stall_timeout_s = stall_timeout_s
         self._driver: Any = None
         self._path = f"u/js220/{serial}" if serial else "u/js220"
         self._model = "js220"
         self._rate_hz = DEFAULT_RATE_HZ
-        self._failure: MonitorError | None = None
         self._queue: queue.SimpleQueue[tuple[str, dict[str, Any]] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
-        self._sink: BlockSink | None = None
         self._buffers: dict[str, list[tuple[int, np.ndarray]]] = {f: [] for f in _FIELDS}
         self._next_index: int | None = None
-        self._samples = 0
-        self._dropped = 0
-        self._garbled = 0
-        self._last_data_s = 0.0
         self._streaming = False
 
     # -- EnergyMonitor -------------------------------------------------------------------------
@@ -126,16 +119,6 @@ class JoulescopeDriver:
     def sample_rate_hz(self) -> float:
         """The configured output rate."""
         return self._rate_hz
-
-    @property
-    def failure(self) -> MonitorError | None:
-        """Why the stream ended early."""
-        return self._failure
-
-    def _error(self, what: str, command: str | None = None, fix: str = "") -> MonitorError:
-        return MonitorError(
-            what, monitor=self._model.upper(), port=self._path, command=command, fix=fix
-        )
 
     def open(self) -> None:
         """Find the instrument (by serial number if given) and open it."""
@@ -212,10 +195,6 @@ class JoulescopeDriver:
         if self._thread is not None:
             self._thread.join(timeout=5.0)
             self._thread = None
-
-    def stats(self) -> MonitorStats:
-        """Samples, dropped samples (sample_id gaps), malformed messages."""
-        return MonitorStats(self._samples, self._dropped, self._garbled)
 
     def close(self) -> None:
         """Stop and close the instrument."""

@@ -17,22 +17,14 @@ D7 events are encoded there is undocumented, so a benchmark uses ascii_dec.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import time
-from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
 
-from tinybench_gui.devices.energy.monitor import (
-    BlockSink,
-    MonitorCapabilities,
-    MonitorError,
-    MonitorStats,
-)
-from tinybench_gui.devices.energy.port_worker import PortWorker
-from tinybench_gui.devices.transport import PortUnavailableError, open_serial
+from tinybench_gui.devices.energy.monitor import BlockSink, MonitorCapabilities
+from tinybench_gui.devices.energy.serial_driver import SerialMonitorDriver
 from tinybench_gui.streams.blocks import MonitorEvent, SampleBlock
 from tinybench_gui.streams.energy import EVENT_LINE
 
@@ -174,8 +166,17 @@ class _BinParser:
         return items
 
 
-class Lpm01aDriver:
-    """An LPM01A on a serial port URL."""
+class Lpm01aDriver(SerialMonitorDriver):
+    """An LPM01A on a serial port URL.
+
+    ``stats`` counts TimeStamp shortfalls as dropped samples and unreadable
+    fragments and lines as garbled.
+    """
+
+    _BAUD_RATE = BAUD_RATE
+    _STOP_STREAM = b"stop\r\n"
+    _STALL_WHAT = "nothing"
+    _STALL_FIX = "check the USB cable and the board's LEDs"
 
     def __init__(
         self,
@@ -184,29 +185,20 @@ class Lpm01aDriver:
         stall_timeout_s: float = 2.0,
         command_timeout_s: float = 2.0,
     ) -> None:
-        self._url = url
-        self.stall_timeout_s = stall_timeout_s
+        super().__init__(url, stall_timeout_s=stall_timeout_s)
         self.command_timeout_s = command_timeout_s
-        self._worker: PortWorker | None = None
         self.firmware = ""
         self.board_id = ""
         self._rate_hz = 1000.0
         self.supply_voltage_v = 1.8
         self.stream_format: StreamFormat = "ascii_dec"
         self.output: Output = "energy"
-        self._failure: MonitorError | None = None
-        self._sink: BlockSink | None = None
         self._parser: _AsciiParser | _BinParser = _AsciiParser()
-        self._next_index = 0
         self._since_timestamp = 0
         self._pending_drop = 0
         self._new_gap = 0
         self._event_number: int | None = None
         self._completed = False
-        self._last_data_s = 0.0
-        self._samples = 0
-        self._dropped = 0
-        self._garbled = 0
         self.log: list[str] = []  # metadata lines as received, for the run log
 
     # -- EnergyMonitor ---------------------------------------------------------------------
@@ -216,38 +208,12 @@ class Lpm01aDriver:
         return CAPABILITIES
 
     @property
-    def port(self) -> str:
-        """The serial port URL."""
-        return self._url
-
-    @property
     def sample_rate_hz(self) -> float:
         """The configured rate (1 kHz for the benchmark)."""
         return self._rate_hz
 
-    @property
-    def failure(self) -> MonitorError | None:
-        """Why the stream ended early."""
-        return self._failure
-
-    def _error(self, what: str, command: str | None = None, fix: str = "") -> MonitorError:
-        return MonitorError(what, monitor="LPM01A", port=self._url, command=command, fix=fix)
-
-    def open(self) -> None:
-        """Open the port, check it is a PowerShield and that its firmware is >= 1.0.6."""
-        if self._worker is not None:
-            return
-        try:
-            port = open_serial(self._url, BAUD_RATE)
-        except PortUnavailableError as exc:
-            raise self._error(f"cannot open the port ({exc.what})", fix=exc.fix or "") from exc
-        self._worker = PortWorker(
-            f"lpm01a-reader {self._url}",
-            port,
-            on_bytes=self._on_bytes,
-            on_idle=self._on_idle,
-            on_error=self._on_error,
-        )
+    def _identify(self) -> None:
+        """Check that the port is a PowerShield and that its firmware is >= 1.0.6."""
         self.board_id = self.command("powershield").removeprefix("powershield").strip()
         answer = self.command("version")
         found = _VERSION_RE.search(answer)
@@ -265,15 +231,7 @@ class Lpm01aDriver:
     def command(self, text: str, *, timeout_s: float | None = None) -> str:
         """Send one command; return the text after ``ack <cmd>`` (raise on ``error``)."""
         limit_s = timeout_s or self.command_timeout_s
-        return str(self._call(lambda port: self._exchange(port, text, limit_s), text, limit_s + 1))
-
-    def _call(self, fn: Callable[[Any], Any], command: str, timeout_s: float) -> Any:
-        if self._worker is None:
-            raise self._error("not open", command, "call open() first")
-        try:
-            return self._worker.call(fn, timeout_s)
-        except TimeoutError as exc:
-            raise self._error("the port's thread did not answer", command) from exc
+        return self._call(lambda port: self._exchange(port, text, limit_s), text, limit_s + 1)
 
     def _exchange(self, port: Any, text: str, timeout_s: float) -> str:
         return self._exchange_rest(port, text, timeout_s)[0]
@@ -368,15 +326,12 @@ class Lpm01aDriver:
 
     def start(self, sink: BlockSink) -> None:
         """``start``; samples go to ``sink`` from the reader thread."""
-        self._sink = sink
+        self._begin_stream(sink)
         self._parser = _AsciiParser() if self.stream_format == "ascii_dec" else _BinParser()
-        self._next_index = 0
         self._since_timestamp = 0
         self._pending_drop = 0
         self._event_number = None
         self._completed = False
-        self._failure = None
-        self._last_data_s = time.monotonic()
 
         def begin(port: Any) -> str:
             answer, rest = self._exchange_rest(port, "start", self.command_timeout_s)
@@ -385,8 +340,7 @@ class Lpm01aDriver:
             while len(rest) < 2 and time.monotonic() < deadline:
                 rest += port.read(2 - len(rest))
             rest = rest.removeprefix(b"\r\n")
-            assert self._worker is not None
-            self._worker.reading = True
+            self._set_reading(True)
             if rest:
                 self._on_bytes(rest)
             return answer
@@ -400,7 +354,7 @@ class Lpm01aDriver:
             return
 
         def end(port: Any) -> None:
-            port.write(b"stop\r\n")
+            port.write(self._STOP_STREAM)
             deadline = time.monotonic() + self.command_timeout_s
             while not self._completed and time.monotonic() < deadline:
                 data = port.read(max(port.in_waiting, 1))
@@ -418,42 +372,7 @@ class Lpm01aDriver:
         """``hrc``: give control back to the board's own buttons."""
         self.command("hrc")
 
-    def stats(self) -> MonitorStats:
-        """Samples, dropped samples (TimeStamp shortfalls), garbled fragments."""
-        return MonitorStats(self._samples, self._dropped, self._garbled)
-
-    def close(self) -> None:
-        """Stop the stream if running and release the port."""
-        worker, self._worker = self._worker, None
-        if worker is not None:
-            if worker.reading:
-                with contextlib.suppress(TimeoutError, RuntimeError):
-                    worker.call(lambda port: port.write(b"stop\r\n"), 1.0)
-            worker.close()
-
     # -- reader thread -----------------------------------------------------------------------
-    def _on_error(self, exc: BaseException) -> None:
-        self._failure = (
-            exc
-            if isinstance(exc, MonitorError)
-            else self._error(
-                f"stream failed after sample {self._next_index} ({exc})",
-                fix="check the USB cable; the samples taken so far are kept",
-            )
-        )
-
-    def _on_idle(self, now_s: float) -> None:
-        worker = self._worker
-        if worker is None or not worker.reading:
-            return
-        if now_s - self._last_data_s > self.stall_timeout_s:
-            worker.reading = False
-            self._failure = self._error(
-                f"stopped streaming: nothing for {self.stall_timeout_s:g} s after sample "
-                f"{self._next_index}",
-                fix="check the USB cable and the board's LEDs; the samples taken so far are kept",
-            )
-
     def _on_bytes(self, data: bytes) -> None:
         self._last_data_s = time.monotonic()
         values: list[float] = []

@@ -14,7 +14,6 @@ set-point, and energy is labelled as derived from it.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import struct
 import time
@@ -23,14 +22,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from tinybench_gui.devices.energy.monitor import (
-    BlockSink,
-    MonitorCapabilities,
-    MonitorError,
-    MonitorStats,
-)
-from tinybench_gui.devices.energy.port_worker import PortWorker
-from tinybench_gui.devices.transport import PortUnavailableError, open_serial
+from tinybench_gui.devices.energy.monitor import BlockSink, MonitorCapabilities
+from tinybench_gui.devices.energy.serial_driver import SerialMonitorDriver
 from tinybench_gui.streams.blocks import SampleBlock
 
 SAMPLE_RATE_HZ = 100_000.0
@@ -106,25 +99,25 @@ def parse_metadata(text: str) -> dict[str, float]:
     return values
 
 
-class Ppk2Driver:
-    """A PPK2 on a serial port URL (device, pty or socket)."""
+class Ppk2Driver(SerialMonitorDriver):
+    """A PPK2 on a serial port URL (device, pty or socket).
+
+    ``stats`` counts counter gaps as dropped samples and skipped or out-of-range
+    bytes as garbled.
+    """
+
+    _BAUD_RATE = 115200
+    _STOP_STREAM = CMD_AVERAGE_STOP
+    _STALL_WHAT = "no samples"
+    _STALL_FIX = "check the USB cable and the PPK2's power"
 
     def __init__(self, url: str, *, stall_timeout_s: float = 2.0) -> None:
-        self._url = url
-        self.stall_timeout_s = stall_timeout_s
-        self._worker: PortWorker | None = None
+        super().__init__(url, stall_timeout_s=stall_timeout_s)
         self.metadata: dict[str, float] = {}
         self.calibration = Ppk2Calibration({})
         self.vdd_mv = 3300
-        self._failure: MonitorError | None = None
-        self._sink: BlockSink | None = None
         self._pending = b""
-        self._next_index = 0
         self._counter: int | None = None
-        self._last_data_s = 0.0
-        self._samples = 0
-        self._dropped = 0
-        self._garbled = 0
 
     # -- EnergyMonitor -----------------------------------------------------------------------
     @property
@@ -133,38 +126,12 @@ class Ppk2Driver:
         return CAPABILITIES
 
     @property
-    def port(self) -> str:
-        """The serial port URL."""
-        return self._url
-
-    @property
     def sample_rate_hz(self) -> float:
         """Always 100 kS/s."""
         return SAMPLE_RATE_HZ
 
-    @property
-    def failure(self) -> MonitorError | None:
-        """Why the stream ended early."""
-        return self._failure
-
-    def _error(self, what: str, command: str | None = None, fix: str = "") -> MonitorError:
-        return MonitorError(what, monitor="PPK2", port=self._url, command=command, fix=fix)
-
-    def open(self) -> None:
-        """Open the port and read the calibration metadata."""
-        if self._worker is not None:
-            return
-        try:
-            port = open_serial(self._url, 115200)
-        except PortUnavailableError as exc:
-            raise self._error(f"cannot open the port ({exc.what})", fix=exc.fix or "") from exc
-        self._worker = PortWorker(
-            f"ppk2-reader {self._url}",
-            port,
-            on_bytes=self._on_bytes,
-            on_idle=self._on_idle,
-            on_error=self._on_error,
-        )
+    def _identify(self) -> None:
+        """Read the calibration metadata (only a PPK2 answers it)."""
         text = self._call(self._read_metadata, "GetMetadata (0x19)", timeout_s=5.0)
         self.metadata = parse_metadata(text)
         if not any(key.startswith("R") for key in self.metadata):
@@ -191,14 +158,6 @@ class Ppk2Driver:
             data += port.read(max(port.in_waiting, 1))
         return data.split(b"END")[0].decode("ascii", errors="replace")
 
-    def _call(self, fn: Any, command: str, timeout_s: float = 2.0) -> Any:
-        if self._worker is None:
-            raise self._error("not open", command, "call open() first")
-        try:
-            return self._worker.call(fn, timeout_s)
-        except TimeoutError as exc:
-            raise self._error("the port's thread did not answer", command) from exc
-
     def _write(self, data: bytes, command: str) -> None:
         self._call(lambda port: port.write(data), command)
 
@@ -224,18 +183,14 @@ class Ppk2Driver:
 
     def start(self, sink: BlockSink) -> None:
         """AverageStart: stream samples to ``sink``."""
-        self._sink = sink
+        self._begin_stream(sink)
         self._pending = b""
-        self._next_index = 0
         self._counter = None
-        self._failure = None
-        self._last_data_s = time.monotonic()
 
         def begin(port: Any) -> None:
             port.reset_input_buffer()
             port.write(CMD_AVERAGE_START)
-            assert self._worker is not None
-            self._worker.reading = True
+            self._set_reading(True)
 
         self._call(begin, "AverageStart (06)")
 
@@ -251,51 +206,14 @@ class Ppk2Driver:
                     self._on_bytes(bytes(data))
                 elif port.in_waiting == 0:
                     break
-            assert self._worker is not None
-            self._worker.reading = False
+            self._set_reading(False)
 
         if self._worker is not None and self._worker.reading:
             self._call(end, "AverageStop (07)")
         elif self._worker is not None:
             self._worker.reading = False
 
-    def stats(self) -> MonitorStats:
-        """Samples, dropped samples (counter gaps), garbled bytes."""
-        return MonitorStats(self._samples, self._dropped, self._garbled)
-
-    def close(self) -> None:
-        """Stop the stream if running and release the port."""
-        worker, self._worker = self._worker, None
-        if worker is not None:
-            if worker.reading:
-                # The port may be gone already.
-                with contextlib.suppress(Exception):
-                    worker.call(lambda port: port.write(CMD_AVERAGE_STOP), 1.0)
-            worker.close()
-
     # -- reader thread -------------------------------------------------------------------------
-    def _on_error(self, exc: BaseException) -> None:
-        self._failure = (
-            exc
-            if isinstance(exc, MonitorError)
-            else self._error(
-                f"stream failed after sample {self._next_index} ({exc})",
-                fix="check the USB cable; the samples taken so far are kept",
-            )
-        )
-
-    def _on_idle(self, now_s: float) -> None:
-        worker = self._worker
-        if worker is None or not worker.reading:
-            return
-        if now_s - self._last_data_s > self.stall_timeout_s:
-            worker.reading = False
-            self._failure = self._error(
-                f"stopped streaming: no samples for {self.stall_timeout_s:g} s after sample "
-                f"{self._next_index}",
-                fix="check the USB cable and the PPK2's power; the samples taken so far are kept",
-            )
-
     def _on_bytes(self, data: bytes) -> None:
         self._last_data_s = time.monotonic()
         buf = self._pending + data
