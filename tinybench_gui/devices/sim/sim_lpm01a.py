@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 
 import numpy as np
+import numpy.typing as npt
 
-from tinybench_gui.devices.sim.pty_endpoint import PtyEndpoint
+from tinybench_gui.devices.sim.pty_instrument import PtyInstrument
 from tinybench_gui.devices.sim.world import TIMESTAMP_BIT, SimWorld
 
-_TICK_S = 0.01
 _VALUE_RE = re.compile(r"^(\d+(?:\.\d+)?)([umk]|[-+]\d{1,2})?$")
 _FREQS = {"100k", "50k", "20k", "10k", "5k", "2k", "1k", "500", "200", "100", "50", "20", "10"}
 _FREQS |= {"5", "2", "1"}
@@ -67,14 +66,15 @@ def format_bin(value: float) -> bytes:
     return ((n << 12) | mantissa).to_bytes(2, "big")
 
 
-class SimLpm01a:
+class SimLpm01a(PtyInstrument):
     """An LPM01A on a pty, sampling ``world``'s rail and its D7 (timestamp pin)."""
 
+    _PACED_BYTES_PER_SAMPLE = 16  # an ascii_dec line, with room for events and TimeStamps
+    _PACED_MAX_SAMPLES = 20_000
+
     def __init__(self, world: SimWorld, *, firmware: str = "1.0.6", lag_s: float = 0.3) -> None:
-        self.world = world
+        super().__init__(world, lag_s=lag_s, max_backlog=1 << 20, thread_name="sim-lpm01a")
         self.firmware = firmware
-        self.lag_s = lag_s
-        self.pty = PtyEndpoint(max_backlog=1 << 20)
         self.host_control = False
         self.freq_hz = 100
         self.output = "current"
@@ -83,41 +83,19 @@ class SimLpm01a:
         self.event_source = False
         self.acquiring = False
         self.commands: list[str] = []
-        self.start_time_s = 0.0
-        self._produced = 0
         self._since_stamp = 0
         self._event_count = 0
         self._last_level = 1
-        self._stalled = False
         self._drop = 0
-        self._garble = b""
         self._suppress = 0
         self._extra = False
         self._bounce = False
-        # Paced: never lose samples, send as fast as the host reads (a skipping clock).
-        self.paced = False
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sim-lpm01a", daemon=True)
-        self._thread.start()
-
-    @property
-    def path(self) -> str:
-        """The pty the driver opens."""
-        return self.pty.path
+        self._serve()
 
     # -- faults ------------------------------------------------------------------------------
-    def stall(self) -> None:
-        """Stop streaming without a word."""
-        self._stalled = True
-
     def drop(self, samples: int) -> None:
         """The next ``samples`` sample lines vanish in transit."""
         self._drop += samples
-
-    def garble(self, data: bytes) -> None:
-        """Insert raw bytes into the stream."""
-        self._garble += data
 
     def suppress_events(self, count: int = 1) -> None:
         """Do not report the next ``count`` D7 events (a missing timestamp edge)."""
@@ -141,20 +119,17 @@ class SimLpm01a:
     def _refuse(self, command: str, detail: str) -> None:
         self._say(f"PowerShield > error {command}\r\nError detail: {detail}\r\n")
 
-    def _run(self) -> None:
-        pending = b""
-        while not self._stop.is_set():
-            data = self.pty.read(0.0 if self.acquiring else _TICK_S)
-            if data:
-                pending += data
-                *lines, pending = pending.split(b"\n")
-                for raw in lines:
-                    self._command(raw.decode("ascii", errors="replace").strip("\r\x00 "))
-            if self.acquiring:
-                behind = self._stream()
-                if not behind:
-                    self._stop.wait(_TICK_S / 2)
-            self.pty.flush()
+    def _sending(self) -> bool:
+        return self.acquiring
+
+    def _rate_hz(self) -> float:
+        return float(self.freq_hz)
+
+    def _commands(self, data: bytes) -> bytes:
+        *lines, tail = data.split(b"\n")
+        for raw in lines:
+            self._command(raw.decode("ascii", errors="replace").strip("\r\x00 "))
+        return tail
 
     def _command(self, text: str) -> None:
         if not text:
@@ -229,19 +204,15 @@ class SimLpm01a:
             self._refuse(text, "wrong argument")
 
     def _begin(self) -> None:
-        with self._lock:
-            self.acquiring = True
-            self._stalled = False
-            self.start_time_s = self.world.clock()
-            self._produced = 0
-            self._since_stamp = 0
-            self._event_count = 0
-            self._last_level = 1
+        self.acquiring = True
+        self._restart_clock()
+        self._since_stamp = 0
+        self._event_count = 0
+        self._last_level = 1
 
     def _finish(self) -> None:
-        with self._lock:
-            self._stream()
-            self.acquiring = False
+        self._stream()
+        self.acquiring = False
         if self.format == "bin_hexa":
             self.pty.write(b"\xf0\xf4\xff\xff")
         self._say(
@@ -249,22 +220,12 @@ class SimLpm01a:
             "PowerShield > Acquisition completed\r\n"
         )
 
-    def _stream(self) -> bool:
-        """Send the samples due; True if more are due than were sent (paced mode)."""
-        rate = float(self.freq_hz)
-        due = int((self.world.clock() - self.lag_s - self.start_time_s) * rate)
-        n = due - self._produced
-        if n <= 0 or self._stalled:
-            return False
-        if self.paced:
-            self.pty.flush()
-            n = min(n, (self.pty.max_backlog - self.pty.backlog) // 16, 20_000)
-            if n <= 0:
-                return True
-        t0 = self.start_time_s + self._produced / rate
-        current, pins = self.world.sample(t0, n, rate)
+    def _send(
+        self, first: int, current_a: npt.NDArray[np.float64], pins: npt.NDArray[np.uint8]
+    ) -> None:
+        rate = self._rate_hz()
         values = (
-            current * self.world.supply_voltage_v / rate if self.output == "energy" else current
+            current_a * self.world.supply_voltage_v / rate if self.output == "energy" else current_a
         )
         level = (pins >> TIMESTAMP_BIT) & 1
         previous = np.concatenate([[self._last_level], level[:-1]])
@@ -273,7 +234,7 @@ class SimLpm01a:
         out = bytearray()
         # How D7 events look in bin_hexa is undocumented: the simulator sends none there.
         events_on = self.event_source and self.format == "ascii_dec"
-        for k in range(n):
+        for k in range(len(values)):
             if k in falls and events_on:
                 if self._suppress:
                     self._suppress -= 1
@@ -291,15 +252,11 @@ class SimLpm01a:
                 out += format_ascii(float(values[k])).encode("ascii") + b"\r\n"
             else:
                 out += format_bin(float(values[k]))
-            self._produced += 1
             self._since_stamp += 1
             if self._since_stamp == 1000:
                 self._since_stamp = 0
-                out += self._timestamp(self._produced * 1000 // self.freq_hz)
-        if self._garble:
-            out, self._garble = bytearray(self._garble) + out, b""
-        self.pty.write(bytes(out))
-        return self._produced < due
+                out += self._timestamp((first + k + 1) * 1000 // self.freq_hz)
+        self._write_stream(bytes(out))
 
     def _event_line(self) -> bytes:
         line = f"event {self._event_count:02d} ris\r\n".encode("ascii")
@@ -312,9 +269,3 @@ class SimLpm01a:
             return b"\xf0\xf3" + elapsed_ms.to_bytes(4, "big") + bytes([fill]) + b"\xff\xff"
         seconds, millis = divmod(elapsed_ms, 1000)
         return f"TimeStamp: {seconds:03d}s {millis:03d}ms, buff {fill:02d}%\r\n".encode("ascii")
-
-    def close(self) -> None:
-        """Stop the simulator and close the pty."""
-        self._stop.set()
-        self._thread.join(timeout=2.0)
-        self.pty.close()

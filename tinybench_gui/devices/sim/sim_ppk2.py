@@ -16,18 +16,16 @@ Faults for tests: ``stall()`` (stops streaming, stays connected),
 from __future__ import annotations
 
 import struct
-import threading
 
 import numpy as np
 import numpy.typing as npt
 
-from tinybench_gui.devices.sim.pty_endpoint import PtyEndpoint
+from tinybench_gui.devices.sim.pty_instrument import PtyInstrument
 from tinybench_gui.devices.sim.world import SimWorld
 
 SAMPLE_RATE_HZ = 100_000
 RESISTORS_OHM = (1031.64, 101.65, 10.15, 0.94, 0.043)
 _ADC_MULT = 1.8 / 163840
-_TICK_S = 0.01
 
 
 def metadata_text() -> str:
@@ -62,59 +60,32 @@ def encode_samples(
     return bytes(words.astype("<u4").tobytes())
 
 
-class SimPpk2:
+class SimPpk2(PtyInstrument):
     """A PPK2 on a pty, sampling ``world``."""
 
+    _PACED_BYTES_PER_SAMPLE = 4
+    _PACED_MAX_SAMPLES = 50_000
+
     def __init__(self, world: SimWorld, *, lag_s: float = 0.3) -> None:
-        self.world = world
-        self.lag_s = lag_s
-        self.pty = PtyEndpoint(max_backlog=400_000)
+        super().__init__(world, lag_s=lag_s, max_backlog=400_000, thread_name="sim-ppk2")
         self.vdd_mv = 3300
         self.streaming = False
-        self.start_time_s = 0.0
-        self._produced = 0
         self._counter = 0
-        self._stalled = False
         self._skip = 0
-        self._inject = b""
         self.lost_samples = 0
-        # Paced: never lose samples, send as fast as the host reads (a skipping clock).
-        self.paced = False
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sim-ppk2", daemon=True)
-        self._thread.start()
-
-    @property
-    def path(self) -> str:
-        """The pty the driver opens."""
-        return self.pty.path
+        self._serve()
 
     # -- faults --------------------------------------------------------------------------------
-    def stall(self) -> None:
-        """Stop sending samples (the instrument hung; the port stays open)."""
-        self._stalled = True
-
     def skip(self, samples: int) -> None:
         """Lose the next ``samples`` samples (the counter jumps)."""
         self._skip += samples
 
-    def garble(self, data: bytes) -> None:
-        """Insert raw bytes into the stream."""
-        self._inject += data
-
     # -- device ----------------------------------------------------------------------------------
-    def _run(self) -> None:
-        pending = b""
-        while not self._stop.is_set():
-            data = self.pty.read(_TICK_S if not self.streaming else 0.0)
-            if data:
-                pending = self._commands(pending + data)
-            if self.streaming:
-                behind = self._stream()
-                if not behind:
-                    self._stop.wait(_TICK_S / 2)
-            self.pty.flush()
+    def _sending(self) -> bool:
+        return self.streaming
+
+    def _rate_hz(self) -> float:
+        return SAMPLE_RATE_HZ
 
     def _commands(self, data: bytes) -> bytes:
         """Act on complete commands in ``data``; return an incomplete tail."""
@@ -134,12 +105,9 @@ class SimPpk2:
             elif op == 0x0C:
                 self.world.set_power(args == b"\x01", voltage_v=self.vdd_mv / 1000)
             elif op == 0x06:
-                with self._lock:
-                    self.streaming = True
-                    self._stalled = False
-                    self.start_time_s = self.world.clock()
-                    self._produced = 0
-                    self._counter = 0
+                self.streaming = True
+                self._restart_clock()
+                self._counter = 0
             elif op == 0x07:
                 self.streaming = False
             elif op == 0x20:
@@ -147,41 +115,16 @@ class SimPpk2:
                 self.pty.discard_backlog()
         return b""
 
-    def _stream(self) -> bool:
-        """Send the samples due; True if more are due than were sent (paced mode)."""
-        with self._lock:
-            due = int((self.world.clock() - self.lag_s - self.start_time_s) * SAMPLE_RATE_HZ)
-            n = due - self._produced
-            if n <= 0 or self._stalled:
-                return False
-            if self.paced:
-                self.pty.flush()
-                n = min(n, (self.pty.max_backlog - self.pty.backlog) // 4, 50_000)
-                if n <= 0:
-                    return True
-            t0 = self.start_time_s + self._produced / SAMPLE_RATE_HZ
-            current, pins = self.world.sample(t0, n, SAMPLE_RATE_HZ)
-            self._produced += n
-            keep = slice(0, n)
-            if self._skip:
-                cut = min(self._skip, n)
-                self._skip -= cut
-                self._counter += cut
-                self.lost_samples += cut
-                keep = slice(cut, n)
-            words = encode_samples(current[keep], pins[keep], self._counter)
-            if self._inject:
-                words, self._inject = self._inject + words, b""
-            if self.pty.write(words):
-                self._counter += len(current[keep])
-            else:
-                # Host not reading: the instrument's buffer overflows and samples are lost.
-                self._counter += len(current[keep])
-                self.lost_samples += len(current[keep])
-            return self._produced < due
-
-    def close(self) -> None:
-        """Stop the simulator and close the pty."""
-        self._stop.set()
-        self._thread.join(timeout=2.0)
-        self.pty.close()
+    def _send(
+        self, first: int, current_a: npt.NDArray[np.float64], pins: npt.NDArray[np.uint8]
+    ) -> None:
+        cut = min(self._skip, len(current_a))
+        if cut:
+            self._skip -= cut
+            self._counter += cut
+            self.lost_samples += cut
+        sent = len(current_a) - cut
+        if not self._write_stream(encode_samples(current_a[cut:], pins[cut:], self._counter)):
+            # Host not reading: the instrument's buffer overflows and samples are lost.
+            self.lost_samples += sent
+        self._counter += sent
