@@ -7,6 +7,7 @@ import time
 import numpy as np
 import pytest
 
+from tests.energy.helpers import wait_until
 from tinybench_gui.devices.energy.joulescope import JoulescopeDriver
 from tinybench_gui.devices.energy.monitor import EnergyMonitor, MonitorError
 from tinybench_gui.devices.sim.fake_joulescope import FakeJoulescopeDriver
@@ -37,9 +38,7 @@ def test_window_energy_and_per_inference_figures() -> None:
         world.inference(t + 0.01 + 0.04 * k, t + 0.04 + 0.04 * k)
     world.timestamp_pulse(t + 0.45, 0.001)
     # Wait until the monitor has sampled past the second pulse (slow under load).
-    deadline = time.monotonic() + 20
-    while len(pulses(acq.edges(), 0)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: len(pulses(acq.edges(), 0)) >= 2, 20)
     time.sleep(0.1)
     driver.stop()
     driver.close()
@@ -73,9 +72,7 @@ def test_skipped_samples_are_counted_and_stall_fails() -> None:
     fake.skip(20_000)
     time.sleep(0.2)
     fake.stall()
-    deadline = time.monotonic() + 3
-    while driver.failure is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: driver.failure is not None, 3)
     assert isinstance(driver.failure, MonitorError)
     assert "stopped streaming" in str(driver.failure)
     assert acq.counts().dropped_samples == 20_000

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
+from tests.energy.helpers import wait_until
 from tinybench_gui.devices.energy.lpm01a import (
     Lpm01aDriver,
     _AsciiParser,
@@ -45,6 +46,15 @@ def bench() -> Iterator[tuple[SimWorld, SimLpm01a, Lpm01aDriver]]:
     yield world, sim, driver
     driver.close()
     sim.close()
+
+
+def start_benchmark_stream(driver: Lpm01aDriver) -> Acquisition:
+    """Open and configure as the benchmark does, and start streaming into an acquisition."""
+    driver.open()
+    driver.configure(sample_rate_hz=None, supply_voltage_v=1.8)
+    acq = Acquisition(SampleRing(1 << 16), supply_voltage_v=1.8, lines=())
+    driver.start(acq.push)
+    return acq
 
 
 def test_value_formats_round_trip() -> None:
@@ -120,10 +130,7 @@ def test_error_reply_names_the_command_and_detail(bench) -> None:
 
 def test_dropped_samples_found_by_timestamp_and_index_realigned(bench) -> None:
     world, sim, driver = bench
-    driver.open()
-    driver.configure(sample_rate_hz=None, supply_voltage_v=1.8)
-    acq = Acquisition(SampleRing(1 << 16), supply_voltage_v=1.8, lines=())
-    driver.start(acq.push)
+    acq = start_benchmark_stream(driver)
     time.sleep(0.2)
     sim.drop(25)
     # The loss shows at the next TimeStamp (1 s); an edge after it is on the right sample.
@@ -140,11 +147,8 @@ def test_dropped_samples_found_by_timestamp_and_index_realigned(bench) -> None:
 
 def test_garbled_line_and_missing_event(bench) -> None:
     world, sim, driver = bench
-    driver.open()
-    driver.configure(sample_rate_hz=None, supply_voltage_v=1.8)
-    acq = Acquisition(SampleRing(1 << 16), supply_voltage_v=1.8, lines=())
     sim.suppress_events(1)
-    driver.start(acq.push)
+    acq = start_benchmark_stream(driver)
     t = world.clock() + 0.2
     for k in range(3):
         world.timestamp_pulse(t + 0.1 * k, 0.002)
@@ -170,15 +174,10 @@ def test_event_counter_skip_means_a_lost_event_line() -> None:
 
 def test_monitor_that_stops_streaming(bench) -> None:
     _, sim, driver = bench
-    driver.open()
-    driver.configure(sample_rate_hz=None, supply_voltage_v=1.8)
-    acq = Acquisition(SampleRing(1 << 16), supply_voltage_v=1.8, lines=())
-    driver.start(acq.push)
+    acq = start_benchmark_stream(driver)
     time.sleep(0.2)
     sim.stall()
-    deadline = time.monotonic() + 3
-    while driver.failure is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: driver.failure is not None, 3)
     assert driver.failure is not None
     assert "stopped streaming" in str(driver.failure)
     assert acq.counts().received_samples > 50

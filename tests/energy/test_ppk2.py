@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
+from tests.energy.helpers import wait_until
 from tinybench_gui.devices.energy.monitor import EnergyMonitor, MonitorError
 from tinybench_gui.devices.energy.ppk2 import Ppk2Calibration, Ppk2Driver, parse_metadata
 from tinybench_gui.devices.sim.sim_ppk2 import SimPpk2, encode_samples, metadata_text
@@ -77,13 +78,19 @@ def test_energy_between_timestamp_edges_matches_the_world(bench) -> None:
     assert len(inf_edges) == 40
 
 
+def start_stream(driver: Ppk2Driver) -> Acquisition:
+    """Open and stream (no configuration: the PPK2's defaults) into an acquisition."""
+    acq = Acquisition(SampleRing(1 << 20), supply_voltage_v=1.8)
+    driver.open()
+    driver.start(acq.push)
+    return acq
+
+
 def test_counter_gap_is_counted_and_keeps_the_time_base(bench) -> None:
     world, sim, driver = bench
     t = world.clock() + 0.4
     world.timestamp_pulse(t, 0.002)
-    acq = Acquisition(SampleRing(1 << 20), supply_voltage_v=1.8)
-    driver.open()
-    driver.start(acq.push)
+    acq = start_stream(driver)
     time.sleep(0.15)
     sim.skip(37)
     time.sleep(0.5)
@@ -98,15 +105,11 @@ def test_counter_gap_is_counted_and_keeps_the_time_base(bench) -> None:
 
 def test_inserted_bytes_are_resynchronised(bench) -> None:
     _world, sim, driver = bench
-    acq = Acquisition(SampleRing(1 << 20), supply_voltage_v=1.8)
-    driver.open()
-    driver.start(acq.push)
+    acq = start_stream(driver)
     time.sleep(0.15)
     sim.garble(b"\xaa\x55\x13")
     # Wait for the reader to get past the garbage (slow under load), not a fixed time.
-    deadline = time.monotonic() + 10
-    while driver.stats().garbled < 3 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: driver.stats().garbled >= 3, 10)
     time.sleep(0.1)
     driver.stop()
     assert driver.failure is None
@@ -120,14 +123,10 @@ def test_inserted_bytes_are_resynchronised(bench) -> None:
 
 def test_monitor_that_stops_streaming_fails_clearly_and_keeps_samples(bench) -> None:
     _, sim, driver = bench
-    acq = Acquisition(SampleRing(1 << 20), supply_voltage_v=1.8)
-    driver.open()
-    driver.start(acq.push)
+    acq = start_stream(driver)
     time.sleep(0.2)
     sim.stall()
-    deadline = time.monotonic() + 3
-    while driver.failure is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: driver.failure is not None, 3)
     assert isinstance(driver.failure, MonitorError)
     assert "stopped streaming" in str(driver.failure)
     assert sim.path in str(driver.failure)
