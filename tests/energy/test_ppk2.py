@@ -144,3 +144,38 @@ def test_not_a_ppk2_gives_a_clear_error(tmp_path) -> None:
         driver.close()
     finally:
         silent.close()
+
+
+@pytest.mark.parametrize("words_after", [1, 2, 10, 15, 16, 40])
+def test_garbage_just_before_a_read_ends_loses_no_sample(words_after: int) -> None:
+    # A read that ends a few words after inserted bytes cannot tell them from lost
+    # samples yet: the driver must wait for the next read, not count drops.
+    driver = Ppk2Driver("/dev/null-ppk2")
+    blocks: list = []
+    driver._sink = blocks.append
+    current = np.full(400, 2e-3)
+    stream = encode_samples(current, np.zeros(400, np.uint8), 0)
+    cut = (100 + words_after) * 4
+    driver._on_bytes(stream[:400] + b"\xaa\x55\x13" + stream[400:cut])
+    driver._on_bytes(stream[cut:])
+    stats = driver.stats()
+    delivered = np.concatenate([b.current_a for b in blocks])
+    assert stats.dropped_samples == 0
+    assert stats.garbled == 3
+    assert delivered.shape[0] == 400
+    assert np.all(np.isfinite(delivered))
+    assert delivered == pytest.approx(2e-3, rel=0.02)
+
+
+def test_samples_lost_just_before_a_read_ends_are_counted_once_it_can_tell() -> None:
+    driver = Ppk2Driver("/dev/null-ppk2")
+    blocks: list = []
+    driver._sink = blocks.append
+    stream = encode_samples(np.full(400, 2e-3), np.zeros(400, np.uint8), 0)
+    lost = stream[:400] + stream[420:]  # samples 100-104 never arrived
+    driver._on_bytes(lost[:408])  # ends 2 words after the gap: undecided
+    assert driver.stats().dropped_samples == 0
+    driver._on_bytes(lost[408:])
+    assert driver.stats().dropped_samples == 5
+    assert driver.stats().garbled == 0
+    assert blocks[-1].first_sample_index + blocks[-1].current_a.shape[0] == 400

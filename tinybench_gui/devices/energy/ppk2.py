@@ -37,6 +37,9 @@ CMD_DUT_OFF = b"\x0c\x00"
 DEFAULT_RESISTORS_OHM = (1031.64, 101.65, 10.15, 0.94, 0.043)
 _ADC_MULT = 1.8 / 163840
 _RANGES = 5
+# Words after a counter gap needed to judge it: lost samples leave one gap and a steady
+# counter after it; inserted or lost bytes break the alignment and every word after it.
+_JUDGE_WORDS = 16
 
 CAPABILITIES = MonitorCapabilities(
     model="PPK2",
@@ -223,7 +226,13 @@ class Ppk2Driver(SerialMonitorDriver):
             gaps = self._gaps(words)
             first_gap = int(np.argmax(gaps > 0)) if np.any(gaps > 0) else len(words)
             tail = words[first_gap:]
-            if len(tail) < 16 or np.count_nonzero(gaps[first_gap:]) <= len(tail) // 4:
+            if len(tail) < _JUDGE_WORDS:
+                # Too few words after a counter gap to tell lost samples from inserted
+                # bytes: keep them for the next read, which decides.
+                self._pending = buf[first_gap * 4 :]
+                self._deliver(words[:first_gap], gaps[:first_gap])
+                return
+            if np.count_nonzero(gaps[first_gap:]) <= len(tail) // 4:
                 self._pending = buf[usable:]
                 self._deliver(words, gaps)
                 return
