@@ -39,8 +39,9 @@ import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any
+
+from tinybench_gui.firmware.board_process import BoardProcess, end_process
 
 DEFAULT_ICOUNT_SHIFT = 3
 _CONNECT_TIMEOUT_S = 10.0
@@ -113,13 +114,7 @@ def _shutdown(
 ) -> None:
     """Stop QEMU and close what talks to it; run by stop() or when the board is collected."""
     stopping.set()
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+    end_process(process)
     if process.stderr is not None:
         process.stderr.close()
     for sock in sockets:
@@ -168,7 +163,7 @@ def _read_pins(
                 events.put(event)
 
 
-class EmulatedBoard:
+class EmulatedBoard(BoardProcess):
     """QEMU mps2-an386 with a firmware image; see the module docstring."""
 
     machine = "mps2-an386"
@@ -320,15 +315,3 @@ class EmulatedBoard:
         self._process = None
         self._pin_socket = None
         self._pin_thread = None
-
-    def __enter__(self) -> EmulatedBoard:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

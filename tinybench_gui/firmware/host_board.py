@@ -11,10 +11,11 @@ import os
 import subprocess
 import tty
 from pathlib import Path
-from types import TracebackType
+
+from tinybench_gui.firmware.board_process import BoardProcess, end_process
 
 
-class HostBoard:
+class HostBoard(BoardProcess):
     """The host firmware build attached to a pty; ``url`` is the pty path."""
 
     def __init__(self, image: Path) -> None:
@@ -44,26 +45,9 @@ class HostBoard:
 
     def stop(self) -> None:
         if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait(timeout=5)
+            end_process(self._process)
             self._process = None
         for fd in (self._slave_fd, self._master_fd):
             if fd >= 0:
                 os.close(fd)
         self._slave_fd = self._master_fd = -1
-
-    def __enter__(self) -> HostBoard:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

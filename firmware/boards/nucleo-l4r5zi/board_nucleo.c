@@ -16,6 +16,7 @@
 
 #include "tb_bench_config.h"
 #include "tb_board.h"
+#include "tb_rx_ring.h"
 
 #define REG(addr) (*(volatile uint32_t *)(addr))
 
@@ -73,9 +74,7 @@
 #define TB_BAUD 115200u
 #endif
 
-static volatile uint8_t g_rx_ring[512];
-static volatile uint32_t g_rx_head;
-static volatile uint32_t g_rx_tail;
+static tb_rx_ring g_rx;
 static volatile uint32_t g_tim2_wraps;
 
 static void gpio_mode(uint32_t port, uint32_t pin, uint32_t mode)
@@ -120,26 +119,27 @@ static void clock_init(void)
     REG(RCC_CFGR) &= ~(0xFu << 4); /* AHB /1: 120 MHz */
 }
 
-void tb_lpuart1_irq(void)
+static void tb_lpuart1_irq(void)
 {
     if ((REG(LPUART1 + USART_ISR) & (1u << 3)) != 0u) {
         REG(LPUART1 + USART_ICR) = 1u << 3; /* overrun: clear, the byte is lost */
     }
     while ((REG(LPUART1 + USART_ISR) & (1u << 5)) != 0u) {
-        uint8_t c = (uint8_t)REG(LPUART1 + USART_RDR);
-        uint32_t next = (g_rx_head + 1u) % sizeof g_rx_ring;
-        if (next != g_rx_tail) {
-            g_rx_ring[g_rx_head] = c;
-            g_rx_head = next;
-        }
+        tb_rx_ring_put(&g_rx, (uint8_t)REG(LPUART1 + USART_RDR));
     }
 }
 
-void tb_tim2_irq(void)
+static void tb_tim2_irq(void)
 {
     REG(TIM2 + TIM_SR) = 0u;
     g_tim2_wraps++;
 }
+
+/* STM32L4R5's 95 interrupt lines, right after the core vectors of boards/cortex_m_startup.c. */
+__attribute__((section(".isr_vector.irq"), used)) static void (*const irq_vectors[95])(void) = {
+    [IRQ_TIM2] = tb_tim2_irq,
+    [IRQ_LPUART1] = tb_lpuart1_irq,
+};
 
 void tb_board_init(void)
 {
@@ -176,9 +176,8 @@ int tb_board_getchar(void)
 {
     for (;;) {
         __asm volatile("cpsid i" ::: "memory");
-        if (g_rx_tail != g_rx_head) {
-            uint8_t c = g_rx_ring[g_rx_tail];
-            g_rx_tail = (g_rx_tail + 1u) % sizeof g_rx_ring;
+        int c = tb_rx_ring_get(&g_rx);
+        if (c >= 0) {
             __asm volatile("cpsie i" ::: "memory");
             return c;
         }

@@ -34,12 +34,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tinybench_gui.benchmarks.catalog import get_benchmark
-from tinybench_gui.devices.sim.fake_joulescope import FakeJoulescopeDriver
 from tinybench_gui.devices.sim.power_profile import layer_profile
-from tinybench_gui.devices.sim.sim_bench import MONITOR_KINDS, MonitorKind
 from tinybench_gui.devices.sim.sim_io_board import SimIoBoard
-from tinybench_gui.devices.sim.sim_lpm01a import SimLpm01a
-from tinybench_gui.devices.sim.sim_ppk2 import SimPpk2
+from tinybench_gui.devices.sim.sim_monitor import (
+    MonitorKind,
+    SimEnergyBench,
+    SimMonitor,
+    check_monitor_kind,
+)
 from tinybench_gui.devices.sim.world import PowerModel, SimWorld
 from tinybench_gui.firmware.emulator import EmulatedBoard, EmulatorError, PinEvent
 from tinybench_gui.models.lookup import find_model
@@ -162,12 +164,12 @@ class PinBridge:
             self._rise_s = None
 
 
-class EmulatedEnergyBench:
+class EmulatedEnergyBench(SimEnergyBench):
     """Emulated board + simulated interface board + simulated monitor, in one world.
 
-    The same surface as ``SimBench`` (``io_board_url``, ``monitor_driver()``,
-    ``description()``, ``clock``, ``world``, ``close()``), so the composition root gives
-    it the same resources.
+    The same surface as ``SimBench`` (``SimEnergyBench``: ``io_board_url``,
+    ``monitor_driver()``, ``close()``; and ``description()``, ``clock``, ``world``), so the
+    composition root gives it the same resources.
 
     Parameters
     ----------
@@ -193,8 +195,7 @@ class EmulatedEnergyBench:
         lag_s: float = 0.3,
         board_factory: Callable[[Path], EmulatedBoard] = EmulatedBoard,
     ) -> None:
-        if monitor not in MONITOR_KINDS:
-            raise ValueError(f"unknown simulated monitor {monitor!r}; pick one of {MONITOR_KINDS}")
+        check_monitor_kind(monitor)
         self.image = Path(image)
         # The board boots later, on the monitor's power switch: fail now, with the fix.
         if not self.image.is_file():
@@ -203,7 +204,6 @@ class EmulatedEnergyBench:
             raise EmulatorError(
                 "qemu-system-arm not found: install QEMU (Debian: apt-get install qemu-system-arm)"
             )
-        self.monitor_kind = monitor
         self.benchmark = get_benchmark(benchmark).model_id
         self.lag_s = lag_s
         self._board_factory = board_factory
@@ -224,17 +224,8 @@ class EmulatedEnergyBench:
         self._power_requests: queue.Queue[bool | None] = queue.Queue()
         self._stop = threading.Event()
         self.io_board = SimIoBoard(None, kind=io_board, wire_time=True)
-        self.monitor_sim: SimLpm01a | SimPpk2 | None = None
-        self.fake_joulescope: FakeJoulescopeDriver | None = None
-        if monitor == "lpm01a":
-            self.monitor_sim = SimLpm01a(self.world, lag_s=lag_s)
-        elif monitor == "ppk2":
-            self.monitor_sim = SimPpk2(self.world, lag_s=lag_s)
-        else:
-            self.fake_joulescope = FakeJoulescopeDriver(self.world, lag_s=lag_s)
-        if self.monitor_sim is not None:
-            # World time may jump ahead with the board: send every sample, in bursts.
-            self.monitor_sim.paced = True
+        # World time may jump ahead with the board: send every sample, in bursts.
+        self.monitor = SimMonitor(monitor, self.world, lag_s=lag_s, paced=True)
         self._power_thread = threading.Thread(
             target=self._power_loop, name="emu-power", daemon=True
         )
@@ -287,41 +278,14 @@ class EmulatedEnergyBench:
             for event in board.wait_pin_events(1, timeout_s=0.02) + board.drain_pin_events():
                 bridge.feed(event)
 
-    # -- the SimBench surface -------------------------------------------------------------
-    @property
-    def io_board_url(self) -> str:
-        """The interface board's pty."""
-        return self.io_board.path
-
-    @property
-    def monitor_url(self) -> str:
-        """The monitor's pty (``js220``: its device path)."""
-        if self.monitor_sim is not None:
-            return self.monitor_sim.path
-        assert self.fake_joulescope is not None
-        return self.fake_joulescope.path
-
-    def monitor_driver(self, **options: Any) -> Any:
-        """A real driver for the simulated monitor (EnergyMonitor)."""
-        from tinybench_gui.devices.energy.joulescope import JoulescopeDriver
-        from tinybench_gui.devices.energy.lpm01a import Lpm01aDriver
-        from tinybench_gui.devices.energy.ppk2 import Ppk2Driver
-
-        if self.monitor_kind == "lpm01a":
-            return Lpm01aDriver(self.monitor_url, **options)
-        if self.monitor_kind == "ppk2":
-            return Ppk2Driver(self.monitor_url, **options)
-        fake = self.fake_joulescope
-        factory: Callable[[], Any] = lambda: fake  # noqa: E731
-        return JoulescopeDriver(None, driver_factory=factory, **options)
-
+    # -- the SimBench surface (the rest is SimEnergyBench's) ------------------------------
     def description(self) -> dict[str, Any]:
         """What is emulated and simulated, for the run's provenance."""
         return {
             "simulated": True,
             "emulated_board": EmulatedBoard.machine,
             "firmware_image": str(self.image),
-            "monitor": self.monitor_kind,
+            "monitor": self.monitor.kind,
             "benchmark": self.benchmark,
             "io_board": self.io_board.kind,
             "idle_current_a": self.world.model.idle_current_a,
@@ -338,14 +302,4 @@ class EmulatedEnergyBench:
             board, self.board = self.board, None
         if board is not None:
             board.stop()
-        if self.monitor_sim is not None:
-            self.monitor_sim.close()
-        if self.fake_joulescope is not None:
-            self.fake_joulescope.close(self.fake_joulescope.path)
-        self.io_board.close()
-
-    def __enter__(self) -> EmulatedEnergyBench:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        self._close_instruments()

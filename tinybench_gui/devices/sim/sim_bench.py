@@ -7,35 +7,36 @@ UART traffic to the world, the monitor samples the world, and switching the
 monitor's supply boots or kills the DUT. The world knows the ground truth: the
 exact energy of every timed window and every inference.
 
-Monitors: ``lpm01a`` and ``ppk2`` serve their bytes on a pty (their real drivers
-open it), ``js220`` is a fake of pyjoulescope_driver's ``Driver`` (the real
-driver runs on it). The JS220 cannot switch the supply, so with it the DUT is
-powered from the start, as a user would.
+Monitors: ``lpm01a``, ``ppk2`` or ``js220``, wired as ``sim_monitor.SimMonitor``.
+The JS220 cannot switch the supply, so with it the DUT is powered from the start,
+as a user would.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from typing import Any, Literal
 
 from tinybench_gui.benchmarks.catalog import get_benchmark
 from tinybench_gui.devices.sim.clock import SimClock
-from tinybench_gui.devices.sim.fake_joulescope import FakeJoulescopeDriver
 from tinybench_gui.devices.sim.power_profile import layer_profile
 from tinybench_gui.devices.sim.serve import SimDutServer
 from tinybench_gui.devices.sim.sim_dut import SimDut
 from tinybench_gui.devices.sim.sim_io_board import SimIoBoard
-from tinybench_gui.devices.sim.sim_lpm01a import SimLpm01a
-from tinybench_gui.devices.sim.sim_ppk2 import SimPpk2
+from tinybench_gui.devices.sim.sim_monitor import (
+    MONITOR_KINDS,
+    MonitorKind,
+    SimEnergyBench,
+    SimMonitor,
+    check_monitor_kind,
+)
 from tinybench_gui.devices.sim.world import PowerModel, SimWorld
 from tinybench_gui.models.lookup import find_model
 
-MonitorKind = Literal["lpm01a", "ppk2", "js220"]
-MONITOR_KINDS: tuple[MonitorKind, ...] = ("lpm01a", "ppk2", "js220")
+__all__ = ["MONITOR_KINDS", "MonitorKind", "SimBench"]
 
 
-class SimBench:
+class SimBench(SimEnergyBench):
     """DUT + interface board + energy monitor + world, all simulated.
 
     Parameters
@@ -79,9 +80,7 @@ class SimBench:
         io_board_relays_boot: bool = True,
         spike_rate_hz: float = 0.0,
     ) -> None:
-        if monitor not in MONITOR_KINDS:
-            raise ValueError(f"unknown simulated monitor {monitor!r}; pick one of {MONITOR_KINDS}")
-        self.monitor_kind = monitor
+        check_monitor_kind(monitor)
         self.clock = SimClock(realtime=realtime)
         if model is None:
             # The inference's current shape follows the model's own operators.
@@ -113,16 +112,7 @@ class SimBench:
             kind=io_board,
             relay_unsolicited=io_board_relays_boot,
         )
-        self.monitor_sim: SimLpm01a | SimPpk2 | None = None
-        self.fake_joulescope: FakeJoulescopeDriver | None = None
-        if monitor == "lpm01a":
-            self.monitor_sim = SimLpm01a(self.world, lag_s=lag_s)
-        elif monitor == "ppk2":
-            self.monitor_sim = SimPpk2(self.world, lag_s=lag_s)
-        else:
-            self.fake_joulescope = FakeJoulescopeDriver(self.world, lag_s=lag_s)
-        if not realtime and self.monitor_sim is not None:
-            self.monitor_sim.paced = True
+        self.monitor = SimMonitor(monitor, self.world, lag_s=lag_s, paced=not realtime)
         if powered_by_user:
             self.world.set_power(True)
         self.world.add_power_listener(self._on_power)
@@ -136,38 +126,11 @@ class SimBench:
         self._timers.append(timer)
         timer.start()
 
-    @property
-    def io_board_url(self) -> str:
-        """The interface board's pty."""
-        return self.io_board.path
-
-    @property
-    def monitor_url(self) -> str:
-        """The monitor's pty (``js220``: its device path)."""
-        if self.monitor_sim is not None:
-            return self.monitor_sim.path
-        assert self.fake_joulescope is not None
-        return self.fake_joulescope.path
-
-    def monitor_driver(self, **options: Any) -> Any:
-        """A real driver for the simulated monitor (EnergyMonitor)."""
-        from tinybench_gui.devices.energy.joulescope import JoulescopeDriver
-        from tinybench_gui.devices.energy.lpm01a import Lpm01aDriver
-        from tinybench_gui.devices.energy.ppk2 import Ppk2Driver
-
-        if self.monitor_kind == "lpm01a":
-            return Lpm01aDriver(self.monitor_url, **options)
-        if self.monitor_kind == "ppk2":
-            return Ppk2Driver(self.monitor_url, **options)
-        fake = self.fake_joulescope
-        factory: Callable[[], Any] = lambda: fake  # noqa: E731
-        return JoulescopeDriver(None, driver_factory=factory, **options)
-
     def description(self) -> dict[str, Any]:
         """What is simulated, for the run's provenance."""
         return {
             "simulated": True,
-            "monitor": self.monitor_kind,
+            "monitor": self.monitor.kind,
             "benchmark": self.dut.benchmark.model_id,
             "board_profile": self.dut.profile.name,
             "realtime": self.clock.realtime,
@@ -179,15 +142,5 @@ class SimBench:
         """Stop every simulator."""
         for timer in self._timers:
             timer.cancel()
-        if self.monitor_sim is not None:
-            self.monitor_sim.close()
-        if self.fake_joulescope is not None:
-            self.fake_joulescope.close(self.fake_joulescope.path)
-        self.io_board.close()
+        self._close_instruments()
         self.dut_server.stop()
-
-    def __enter__(self) -> SimBench:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

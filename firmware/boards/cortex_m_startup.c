@@ -1,10 +1,10 @@
-/* Reset handler and vector table for the NUCLEO-L4R5ZI (STM32L4R5: 95 interrupts). */
+/* Reset handler and core vectors of the Cortex-M boards (mps2-an386, nucleo-l4r5zi): turns the
+ * FPU on, copies .data, clears .bss, calls main. Each board's file puts its own interrupt
+ * vectors in section .isr_vector.irq, which common.ld places right after these 16. */
 #include <stdint.h>
 
 extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _estack;
 extern int main(void);
-void tb_tim2_irq(void);
-void tb_lpuart1_irq(void);
 
 static void fault_handler(void)
 {
@@ -14,7 +14,9 @@ static void fault_handler(void)
 
 void reset_handler(void)
 {
-    *(volatile uint32_t *)0xE000ED88u |= 0xFu << 20; /* FPU on before any float code */
+    /* Every Cortex-M board builds with -mfloat-abi=hard (Makefile ARCH): FPU on (CPACR: CP10,
+     * CP11 full access) before any float code. */
+    *(volatile uint32_t *)0xE000ED88u |= 0xFu << 20;
     __asm volatile("dsb\n isb" ::: "memory");
     uint32_t *src = &_sidata;
     for (uint32_t *dst = &_sdata; dst < &_edata;) {
@@ -28,7 +30,7 @@ void reset_handler(void)
     }
 }
 
-__attribute__((section(".isr_vector"), used)) static void (*const vectors[16 + 95])(void) = {
+__attribute__((section(".isr_vector"), used)) static void (*const core_vectors[16])(void) = {
     (void (*)(void))(&_estack),
     reset_handler,
     fault_handler, /* NMI */
@@ -42,6 +44,4 @@ __attribute__((section(".isr_vector"), used)) static void (*const vectors[16 + 9
     0,
     fault_handler, /* PendSV */
     fault_handler, /* SysTick */
-    [16 + 28] = tb_tim2_irq,
-    [16 + 70] = tb_lpuart1_irq,
 };
