@@ -7,6 +7,7 @@
 
 #include "tb_board.h"
 #include "tb_rx_ring.h"
+#include "tb_wrap_timer.h"
 
 #define REG(addr) (*(volatile uint32_t *)(addr))
 
@@ -80,19 +81,11 @@ __attribute__((section(".isr_vector.irq"), used)) static void (*const irq_vector
     [IRQ_TIMER1] = tb_timer1_irq,
 };
 
+/* Timer0 counts down from 0xFFFFFFFF; TIMER_INT bit 0 is its pending wrap. */
 static uint64_t ticks(void)
 {
-    uint32_t primask;
-    __asm volatile("mrs %0, primask\n cpsid i" : "=r"(primask)::"memory");
-    uint32_t wraps = g_timer_wraps;
-    uint32_t value = REG(TIMER0_BASE + TIMER_VALUE);
-    if ((REG(TIMER0_BASE + TIMER_INT) & 1u) != 0u) {
-        /* Wrapped, interrupt not yet taken: count it here and re-read the fresh period. */
-        wraps++;
-        value = REG(TIMER0_BASE + TIMER_VALUE);
-    }
-    __asm volatile("msr primask, %0" ::"r"(primask) : "memory");
-    return ((uint64_t)wraps << 32) | (uint64_t)(0xFFFFFFFFu - value);
+    return tb_wrap_timer_read(&g_timer_wraps, &REG(TIMER0_BASE + TIMER_VALUE),
+                              &REG(TIMER0_BASE + TIMER_INT), 1);
 }
 
 static void pin_record(char pin, int level)

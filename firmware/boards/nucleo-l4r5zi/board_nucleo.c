@@ -17,6 +17,7 @@
 #include "tb_bench_config.h"
 #include "tb_board.h"
 #include "tb_rx_ring.h"
+#include "tb_wrap_timer.h"
 
 #define REG(addr) (*(volatile uint32_t *)(addr))
 
@@ -195,18 +196,10 @@ void tb_board_write(const char *data, size_t length)
     }
 }
 
+/* TIM2 counts up at 1 MHz; TIM_SR bit 0 (UIF) is its pending wrap. */
 uint64_t tb_board_time_us(void)
 {
-    uint32_t primask;
-    __asm volatile("mrs %0, primask\n cpsid i" : "=r"(primask)::"memory");
-    uint32_t wraps = g_tim2_wraps;
-    uint32_t count = REG(TIM2 + TIM_CNT);
-    if ((REG(TIM2 + TIM_SR) & 1u) != 0u) {
-        wraps++;
-        count = REG(TIM2 + TIM_CNT);
-    }
-    __asm volatile("msr primask, %0" ::"r"(primask) : "memory");
-    return ((uint64_t)wraps << 32) | count;
+    return tb_wrap_timer_read(&g_tim2_wraps, &REG(TIM2 + TIM_CNT), &REG(TIM2 + TIM_SR), 0);
 }
 
 void tb_board_delay_us(uint32_t us)
