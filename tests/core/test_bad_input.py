@@ -141,6 +141,29 @@ def test_a_model_file_with_the_wrong_hash(tmp_path: Path, monkeypatch: pytest.Mo
     assert "TINYBENCH_MODEL_PATH" in str(err.value)
 
 
+def test_a_banner_in_the_way_of_name_does_not_put_answers_out_of_step() -> None:
+    # A board powered just before the run: its banner's m-ready ends the first `name`
+    # transaction, and the answer to that `name` comes later than the drain waits.
+    import os
+    import threading
+
+    def script(command: str) -> bytes | None:
+        # A slow DUT: every answer comes 0.3 s after its command, in order.
+        threading.Timer(0.3, os.write, (dut.master, healthy(command))).start()
+        return b"m-init-done\r\nm-ready\r\n" if dut.commands == ["name"] else None
+
+    dut = ScriptedPty(script)
+    try:
+        link = SerialLink(dut.url, 115200, line_timeout_s=2.0).open()
+        identity = DutClient(link).identify()
+        link.close()
+    finally:
+        dut.close()
+    assert identity.name == "scripted"
+    assert identity.model == "kws01"
+    assert dut.commands == ["name", "name", "profile", "timestamp"]
+
+
 def test_dut_error_names_everything(tmp_path: Path) -> None:
     dut = ScriptedPty(lambda cmd: b"e-[Unknown command: name]\r\nm-ready\r\n")
     try:

@@ -84,3 +84,16 @@ def test_energy_run_from_the_command_line(
     text = (tmp_path / "energy" / "results.txt").read_text()
     assert "Median energy cost is" in text
     assert "Energy data for trial 2" in text
+
+
+@pytest.mark.qemu
+def test_a_user_powered_board_has_booted_when_the_bench_is_ready(
+    firmware_image: Callable[..., FirmwareImage],
+) -> None:
+    # With a JS220 nobody switches the supply during the run: the board is on before it
+    # starts, so its boot banner must be out before the runner's first `dut name`.
+    require_tools("qemu-system-arm", "arm-none-eabi-gcc", "make")
+    image = firmware_image("kws01", "mps2-an386", energy=True)
+    with emulated_energy_bench("kws01", "js220", image=image.path) as bench:
+        assert bench.io_board.dut_ready.is_set()
+        assert bench.boots == 1

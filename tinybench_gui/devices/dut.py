@@ -26,6 +26,7 @@ from tinybench_gui.protocol.replies import (
 )
 
 _LAP_WRAP_US = 1 << 32  # m-lap-us is an unsigned long on the DUT: 32 bits on a Cortex-M
+_LATE_ANSWER_S = 0.5  # quiet time that swallows a late answer to a retried command
 
 
 class DutError(LinkError):
@@ -151,10 +152,18 @@ class DutClient:
 
     def _name(self) -> str:
         last: Response | None = None
-        for _ in range(self.name_retries):
+        for attempt in range(self.name_retries):
+            sent_s = time.monotonic()
             last = self.channel.transact("name")
             reply = last.first(NameReply)
             if reply is not None and reply.device == "dut":
+                if attempt:
+                    # The answer may be the one to the first `name`, read late (a banner's
+                    # m-ready ended that transaction): the retry's own answer is still on
+                    # its way and would answer the next command. Wait it out, however slow
+                    # this DUT answers.
+                    late_s = 2 * (time.monotonic() - sent_s)
+                    self.drain(quiet_s=max(_LATE_ANSWER_S, late_s), max_s=max(2.0, 2 * late_s))
                 return reply.name
             self.drain()
         assert last is not None

@@ -47,6 +47,7 @@ from tinybench_gui.firmware.emulator import EmulatedBoard, EmulatorError, PinEve
 from tinybench_gui.models.lookup import find_model
 
 _log = logging.getLogger(__name__)
+_BOOT_WAIT_S = 30.0  # QEMU start and the banner at 9600 Bd, on a loaded machine
 
 
 class BoardClock:
@@ -233,8 +234,13 @@ class EmulatedEnergyBench(SimEnergyBench):
         self._pin_thread = threading.Thread(target=self._pin_loop, name="emu-pins", daemon=True)
         self._pin_thread.start()
         self.world.add_power_listener(self._power_requests.put)
-        if monitor == "js220":  # it cannot switch the supply: the user powers the board
+        if monitor == "js220":
+            # It cannot switch the supply: the user powered the board, and a user starts a
+            # run on a board that has booted. A banner still arriving when the runner asks
+            # `name` would put every answer one command out of step.
             self.world.set_power(True)
+            if not self.io_board.dut_ready.wait(_BOOT_WAIT_S):
+                _log.error("the emulated board printed no m-ready within %g s", _BOOT_WAIT_S)
 
     # -- power: boot or stop the board ---------------------------------------------------
     def _power_loop(self) -> None:

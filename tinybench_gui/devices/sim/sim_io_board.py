@@ -54,6 +54,9 @@ class SimIoBoard:
         # (the boot banner is lost), which the real firmware may well do.
         self.relay_unsolicited = relay_unsolicited
         self._relaying = False
+        # Set when the DUT prints m-ready (its boot banner's end, or an answer's); cleared
+        # when the DUT side is rewired.
+        self.dut_ready = threading.Event()
         self.wire_time = wire_time
         self._rewire: list[str | None] = []  # connect_dut requests, taken by the board's thread
         self._rewire_lock = threading.Lock()
@@ -90,6 +93,7 @@ class SimIoBoard:
             with contextlib.suppress(serial.SerialException, OSError):
                 self._dut.close()
         self._dut, self.dut_url, self._dut_pending = None, url, b""
+        self.dut_ready.clear()
         try:
             self._open_dut()
         except (serial.SerialException, OSError):
@@ -142,6 +146,7 @@ class SimIoBoard:
                 self._say(f"[dut]: {text}")
             if text == "m-ready":
                 self._relaying = False
+                self.dut_ready.set()
 
     def _command(self, text: str) -> None:
         self.commands.append(text)
