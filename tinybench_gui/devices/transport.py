@@ -9,6 +9,8 @@ command and the last line seen, with a hint at the fix.
 from __future__ import annotations
 
 import contextlib
+import os
+import select
 import socket
 import time
 from collections.abc import Callable
@@ -104,6 +106,51 @@ def open_serial(url: str, baud_rate: int, *, exclusive: bool = True) -> Any:
     return port
 
 
+def _fileno(port: Any) -> int | None:
+    """The descriptor to select on: a POSIX tty or pty, or a socket:// URL's socket."""
+    fd = getattr(port, "fd", None)
+    if isinstance(fd, int):
+        return fd
+    sock = getattr(port, "_socket", None)
+    return sock.fileno() if isinstance(sock, socket.socket) else None
+
+
+def read_some(port: Any, timeout_s: float) -> bytes:
+    """Every byte waiting (at least one), or ``b""`` after ``timeout_s``.
+
+    One select and one read per call where the port has a descriptor: pyserial's
+    ``read(1)`` then ``read(in_waiting)`` costs two of each plus its timeout bookkeeping,
+    about 2 % of a ``db`` chunk's round trip at 115200 Bd. Elsewhere, pyserial's own
+    read with the port's timeout.
+    """
+    fd = _fileno(port)
+    if fd is None:
+        waiting = port.in_waiting
+        return bytes(port.read(waiting if waiting > 0 else 1))
+    ready, _, _ = select.select([fd], [], [], timeout_s)
+    if not ready:
+        return b""
+    data = os.read(fd, 4096)
+    if not data:  # readable but empty: the other end is gone (pyserial says the same)
+        raise serial.SerialException("device reports readiness to read but returned no data")
+    return data
+
+
+def write_all(port: Any, data: bytes) -> None:
+    """Write every byte of ``data``: straight to the descriptor where the port has one
+    (pyserial's write adds a select per call), else through pyserial."""
+    fd = _fileno(port)
+    if fd is None:
+        port.write(data)
+        return
+    view = memoryview(data)
+    while view:
+        try:
+            view = view[os.write(fd, view) :]
+        except BlockingIOError:  # pyserial opens ports non-blocking: wait for room
+            select.select([], [fd], [], _READ_SLICE_S)
+
+
 class SerialLink:
     """A half-duplex command/response link: send ``cmd%``, read lines until ``m-ready``."""
 
@@ -182,7 +229,7 @@ class SerialLink:
         """Write bytes as they are (for diagnostics and simulators' peers)."""
         port = self._require_port(command)
         try:
-            port.write(data)
+            write_all(port, data)
         except (serial.SerialException, OSError) as exc:
             raise PortUnavailableError(
                 f"write failed ({exc})",
@@ -207,8 +254,7 @@ class SerialLink:
         deadline = time.monotonic() + limit_s
         while not self._lines:
             try:
-                waiting = port.in_waiting
-                data = port.read(waiting if waiting > 0 else 1)
+                data = read_some(port, min(_READ_SLICE_S, max(deadline - time.monotonic(), 0)))
             except (serial.SerialException, OSError, TypeError) as exc:
                 raise PortUnavailableError(
                     f"read failed ({exc})",
