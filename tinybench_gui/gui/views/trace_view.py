@@ -5,7 +5,8 @@ only when something changed (new samples while following, a zoom, new data from
 a file) and skips a frame when the previous draw took more than half the period.
 Each frame asks the source for at most one column per pixel and draws two points
 per column (min and max as one zig-zag line), so peaks stay visible at any zoom.
-Timestamp marks are one item drawn with ``connect='pairs'``.
+Timestamp marks are one item drawn with ``connect='pairs'``, timed windows one bar
+item; a frame is one paint (decision 0014 has the budget and what it costs).
 """
 
 from __future__ import annotations
