@@ -47,8 +47,45 @@ def test_png_round_trip() -> None:
     img = np.random.default_rng(0).integers(0, 255, (7, 5, 3), dtype=np.uint8)
     np.testing.assert_array_equal(_decode_png(encode_png(img)), img)
     band = _decode_png(plot_band(np.zeros(50), np.ones(50), np.full(50, 0.5)))
-    assert band.shape == (340, 90, 3)
+    assert band.shape == (20 + 300 + 20, 72 + 50 + 12, 3)
     assert (band == [31, 119, 180]).all(axis=2).sum() > 50 * 100  # the band is drawn
+
+
+def read_text(img: np.ndarray, x: int, y: int, count: int) -> str:
+    """Read ``count`` characters written with glyphs.draw_text at (x, y)."""
+    from tinybench_gui.storage.glyphs import ADVANCE, GLYPH_H, GLYPH_W, GLYPHS
+
+    ink = (img != 255).any(axis=2)
+    out = ""
+    for k in range(count):
+        cell = ink[y : y + GLYPH_H, x + k * ADVANCE : x + k * ADVANCE + GLYPH_W]
+        matches = [ch for ch, glyph in GLYPHS.items() if np.array_equal(cell, glyph)]
+        assert len(matches) == 1, f"no single glyph at character {k}"
+        out += matches[0]
+    return out
+
+
+def test_the_plot_is_labelled_with_its_range_span_and_title() -> None:
+    from tinybench_gui.storage.glyphs import text_width
+
+    lo = np.full(400, 1.9)
+    hi = np.full(400, 7.9)
+    png = plot_band(lo, hi, None, unit="mA", span_s=12.5, title="window 3: 41.27 uJ/inf")
+    img = _decode_png(png)
+    left, top, height = 72, 20, 300
+    pad = 0.05 * 6.0
+    top_label = f"{7.9 + pad:.4g} mA"
+    bottom_label = f"{1.9 - pad:.4g} mA"
+    assert read_text(img, left - 4 - text_width(top_label), top, len(top_label)) == top_label
+    y_bottom = top + height - 7
+    assert (
+        read_text(img, left - 4 - text_width(bottom_label), y_bottom, len(bottom_label))
+        == bottom_label
+    )
+    below = top + height + 4
+    assert read_text(img, left, below, 3) == "0 s"
+    assert read_text(img, left + 400 - text_width("12.5 s"), below, 6) == "12.5 s"
+    assert read_text(img, left, (top - 7) // 2, 22) == "window 3: 41.27 uJ/inf"
 
 
 def _run(path: Path, model: str, mode: str, **extra: object) -> Path:

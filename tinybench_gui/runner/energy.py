@@ -389,7 +389,9 @@ def _per_inference(
     return figure, outliers
 
 
-def _write_png(ctx: RunContext, session: EnergySession, index: int, lo: int, hi: int) -> None:
+def _write_png(
+    ctx: RunContext, session: EnergySession, index: int, lo: int, hi: int, *, title: str
+) -> None:
     pad = max(1, (hi - lo) // 50)
     rows = session.trace.window(max(0, lo - pad), hi + pad)
     if rows.shape[0] == 0:
@@ -404,7 +406,8 @@ def _write_png(ctx: RunContext, session: EnergySession, index: int, lo: int, hi:
     mean_a = shaped[:, :, 2].mean(axis=1) * 1e3
     path = ctx.plan.results_dir / f"energy_inf_{index - 1:03d}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(plot_band(lo_a, hi_a, mean_a))
+    span_s = n * session.trace.bin_samples / session.sample_rate_hz
+    path.write_bytes(plot_band(lo_a, hi_a, mean_a, unit="mA", span_s=span_s, title=title))
 
 
 def run_energy(ctx: RunContext) -> None:
@@ -567,7 +570,15 @@ def _window_result(
                             index, k, f.start_index, f.stop_index, f.duration_s, f.energy_j
                         )
                     )
-    _write_png(ctx, session, index, start.sample_index, stop.sample_index)
+    per_inference_uj = energy_j / iterations * 1e6 if iterations else 0.0
+    _write_png(
+        ctx,
+        session,
+        index,
+        start.sample_index,
+        stop.sample_index,
+        title=f"window {index}: {per_inference_uj:.4g} uJ/inf",
+    )
     window = WindowResult(
         index,
         name,

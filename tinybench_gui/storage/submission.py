@@ -253,7 +253,15 @@ def _energy_pngs(run: Run) -> dict[str, bytes]:
     pngs = {}
     for k, (t0, t1) in enumerate(spans):
         stats = run.view(t0, t1, 800, [channel]).channels[channel]
-        pngs[f"energy_inf_{k:03d}.png"] = plot_band(stats.min, stats.max, stats.mean)
+        scale, unit = (1e3, "mA") if channel == "current_a" else (1.0, "")
+        pngs[f"energy_inf_{k:03d}.png"] = plot_band(
+            stats.min * scale,
+            stats.max * scale,
+            stats.mean * scale,
+            unit=unit,
+            span_s=t1 - t0,
+            title=f"window {k + 1}",
+        )
     return pngs
 
 
