@@ -99,11 +99,17 @@ def open_serial(url: str, baud_rate: int, *, exclusive: bool = True) -> Any:
         else:
             fix = "check the port name and that you may open it (group dialout)"
         raise PortUnavailableError(f"cannot open port ({text})", port=url, fix=fix) from exc
-    sock = getattr(port, "_socket", None)
-    if isinstance(sock, socket.socket):
+    sock = _socket_of(port)
+    if sock is not None:
         # pyserial leaves Nagle on; one small command per round trip then costs ~40 ms.
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return port
+
+
+def _socket_of(port: Any) -> socket.socket | None:
+    """The socket behind a pyserial ``socket://`` port (None for anything else)."""
+    sock = getattr(port, "_socket", None)
+    return sock if isinstance(sock, socket.socket) else None
 
 
 def _fileno(port: Any) -> int | None:
@@ -111,8 +117,8 @@ def _fileno(port: Any) -> int | None:
     fd = getattr(port, "fd", None)
     if isinstance(fd, int):
         return fd
-    sock = getattr(port, "_socket", None)
-    return sock.fileno() if isinstance(sock, socket.socket) else None
+    sock = _socket_of(port)
+    return None if sock is None else sock.fileno()
 
 
 def read_some(port: Any, timeout_s: float) -> bytes:

@@ -44,55 +44,6 @@ def _loop(app: Any, seconds: float, until: Any = None) -> tuple[float, float]:
     return time.perf_counter() - start, busy
 
 
-class _Replay:
-    """Pushes pre-sampled blocks of the world at their real-time pace (a driver whose
-    parsing runs in C, like the Joulescope's, costs the GIL about this much)."""
-
-    def __init__(self, acquisition: Any, current: Any, pins: Any, rate_hz: float) -> None:
-        import threading
-
-        self.acquisition = acquisition
-        self.current = current
-        self.pins = pins
-        self.rate_hz = rate_hz
-        self.block = int(rate_hz * 0.01)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="replay-feed", daemon=True)
-
-    def start(self) -> _Replay:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(5.0)
-
-    def _run(self) -> None:
-        from tinybench_gui.streams.blocks import SampleBlock
-
-        n = self.current.shape[0]
-        index = 0
-        t0 = time.perf_counter()
-        volts = np.full(self.block, 1.8, np.float32)
-        while not self._stop.is_set():
-            due = t0 + (index + self.block) / self.rate_hz
-            wait = due - time.perf_counter()
-            if wait > 0:
-                time.sleep(min(wait, 0.02))
-                continue
-            k = index % n
-            self.acquisition.push(
-                SampleBlock(
-                    index,
-                    self.rate_hz,
-                    self.current[k : k + self.block],
-                    voltage_v=volts,
-                    digital=self.pins[k : k + self.block],
-                )
-            )
-            index += self.block
-
-
 class _RunnerEvents:
     """Phases and transcript lines at a runner's pace, from a GUI-thread timer."""
 
@@ -186,6 +137,7 @@ def measure_live(seconds: float) -> list[FigureRow]:
     from tinybench_gui.storage.writer import RunWriter
     from tinybench_gui.streams.acquisition import Acquisition
     from tinybench_gui.streams.ring_buffer import SampleRing
+    from tinybench_gui.testing.world_feed import WorldFeed
 
     app = _app()
     rate_hz = 1_000_000.0
@@ -193,7 +145,7 @@ def measure_live(seconds: float) -> list[FigureRow]:
     world.set_power(True, voltage_v=1.8)
     t = world.clock()
     for k in range(int(1.0 / 0.012)):
-        world.inference(t + 0.5 + k * 0.012, t + 0.5 + k * 0.012 + 0.01)
+        world.inference(t + k * 0.012, t + k * 0.012 + 0.01)
     acquisition = Acquisition(
         SampleRing(int(rate_hz * 30), with_voltage=True), supply_voltage_v=1.8, lines=(0, 1)
     )
@@ -202,8 +154,7 @@ def measure_live(seconds: float) -> list[FigureRow]:
         acquisition.add_consumer(writer.append_samples)
         # One second of the world, sampled once, replayed at 1 MS/s: the figure measures
         # the product (acquisition, writer, view), not the simulator's own sampling.
-        current, pins = world.sample(t + 0.5, int(rate_hz), rate_hz)
-        feed = _Replay(acquisition, current.astype(np.float32), pins, rate_hz).start()
+        feed = WorldFeed(world, acquisition, sample_rate_hz=rate_hz, replay_s=1.0).start()
 
         stock = _StockPlot(acquisition, span_s=1.0)
         stock.widget.resize(1400, 700)

@@ -148,8 +148,8 @@ def startup_figures(quick: bool) -> list[FigureRow]:
     )
     rows = [
         FigureRow(
-            "GUI cold start to first frame (python)",
-            statistics.median(times_s["python"]),
+            f"GUI cold start to first frame ({name})",
+            statistics.median(times_s[name]),
             "s",
             baseline=bare_s,
             target=START_TARGET_S,
@@ -157,22 +157,12 @@ def startup_figures(quick: bool) -> list[FigureRow]:
             absolute_target=True,
             note=note,
         )
+        for name in ("python", "bundle")
+        if name in times_s
     ]
     if bundle is None:
         print("startup: no bundle (build it with packaging/build.sh, or set TINYBENCH_BUNDLE)")
         return rows
-    rows.append(
-        FigureRow(
-            "GUI cold start to first frame (bundle)",
-            statistics.median(times_s["bundle"]),
-            "s",
-            baseline=bare_s,
-            target=START_TARGET_S,
-            higher_is_better=False,
-            absolute_target=True,
-            note=note,
-        )
-    )
     rows.append(
         FigureRow(
             "bundle size",

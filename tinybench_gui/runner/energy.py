@@ -390,7 +390,7 @@ def _per_inference(
 
 
 def _write_png(
-    ctx: RunContext, session: EnergySession, index: int, lo: int, hi: int, *, title: str
+    ctx: RunContext, session: EnergySession, window: WindowResult, lo: int, hi: int
 ) -> None:
     pad = max(1, (hi - lo) // 50)
     rows = session.trace.window(max(0, lo - pad), hi + pad)
@@ -404,9 +404,11 @@ def _write_png(
     lo_a = shaped[:, :, 1].min(axis=1) * 1e3
     hi_a = shaped[:, :, 3].max(axis=1) * 1e3
     mean_a = shaped[:, :, 2].mean(axis=1) * 1e3
-    path = ctx.plan.results_dir / f"energy_inf_{index - 1:03d}.png"
+    path = ctx.plan.results_dir / f"energy_inf_{window.index - 1:03d}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     span_s = n * session.trace.bin_samples / session.sample_rate_hz
+    per_inference_uj = (window.energy_per_inference_j or 0.0) * 1e6
+    title = f"window {window.index}: {per_inference_uj:.4g} uJ/inf"
     path.write_bytes(plot_band(lo_a, hi_a, mean_a, unit="mA", span_s=span_s, title=title))
 
 
@@ -570,15 +572,6 @@ def _window_result(
                             index, k, f.start_index, f.stop_index, f.duration_s, f.energy_j
                         )
                     )
-    per_inference_uj = energy_j / iterations * 1e6 if iterations else 0.0
-    _write_png(
-        ctx,
-        session,
-        index,
-        start.sample_index,
-        stop.sample_index,
-        title=f"window {index}: {per_inference_uj:.4g} uJ/inf",
-    )
     window = WindowResult(
         index,
         name,
@@ -589,6 +582,7 @@ def _window_result(
         power_w=energy_j / runtime_s if runtime_s > 0 else None,
         extra=extra,
     )
+    _write_png(ctx, session, window, start.sample_index, stop.sample_index)
     return window, used_pin
 
 

@@ -5,6 +5,8 @@ bytes up to its own rate; views and files must also be exercised at 1 MS/s
 (a Joulescope's rate), which no pty carries. ``WorldFeed`` is that source: a
 thread that samples the world in real time, block after block, and pushes
 ``SampleBlock``s into an acquisition exactly as a monitor's reader thread does.
+With ``replay_s`` it samples that much of the world once and replays it in a loop
+at the same pace: a speed figure then measures the consumers, not the simulator.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import threading
 import time
 
 import numpy as np
+import numpy.typing as npt
 
 from tinybench_gui.devices.sim.world import SimWorld
 from tinybench_gui.streams.acquisition import Acquisition
@@ -30,8 +33,11 @@ class WorldFeed:
         sample_rate_hz: float = 100_000.0,
         block_s: float = 0.01,
         voltage: bool = True,
+        replay_s: float | None = None,
     ) -> None:
         self.world = world
+        self.replay_s = replay_s
+        self._replay: tuple[npt.NDArray[np.float64], npt.NDArray[np.uint8]] | None = None
         self.acquisition = acquisition
         self.sample_rate_hz = sample_rate_hz
         self.block_samples = max(1, int(sample_rate_hz * block_s))
@@ -44,6 +50,9 @@ class WorldFeed:
     def start(self) -> WorldFeed:
         """Start streaming from the world's present time."""
         self.t0_s = self.world.clock()
+        if self.replay_s is not None:
+            fs = self.sample_rate_hz
+            self._replay = self.world.sample(self.t0_s, max(1, int(self.replay_s * fs)), fs)
         self._thread.start()
         return self
 
@@ -61,7 +70,7 @@ class WorldFeed:
             if wait_s > 0:
                 time.sleep(min(wait_s, 0.05))
                 continue
-            current, pins = self.world.sample(self.t0_s + self.next_index / fs, n, fs)
+            current, pins = self._take(n)
             volts = np.full(n, self.world.supply_voltage_v, np.float32) if self.voltage else None
             block = SampleBlock(
                 first_sample_index=self.next_index,
@@ -72,3 +81,11 @@ class WorldFeed:
             )
             self.acquisition.push(block)
             self.next_index += n
+
+    def _take(self, n: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.uint8]]:
+        if self._replay is None:
+            fs = self.sample_rate_hz
+            return self.world.sample(self.t0_s + self.next_index / fs, n, fs)
+        current, pins = self._replay
+        at = (self.next_index + np.arange(n)) % current.shape[0]
+        return current[at], pins[at]

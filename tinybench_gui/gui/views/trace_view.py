@@ -50,6 +50,16 @@ WINDOW_PEN = pg.mkPen((60, 180, 90, 120), width=1)
 INFERENCE_BRUSH = pg.mkBrush(240, 170, 40, 60)
 
 
+def _marker(t_s: float, colour: tuple[int, int, int], label: str) -> pg.InfiniteLine:
+    return pg.InfiniteLine(
+        t_s,
+        movable=True,
+        pen=pg.mkPen(colour, width=1.5),
+        label=label,
+        labelOpts={"position": 0.95},
+    )
+
+
 class TraceView(QWidget):
     """A trace of one ``TraceSource`` with follow, pause, zoom and two markers."""
 
@@ -156,20 +166,8 @@ class TraceView(QWidget):
         self.inference_bars.setVisible(False)
         self.digital.addItem(self.inference_bars)
 
-        self.marker_a = pg.InfiniteLine(
-            0.0,
-            movable=True,
-            pen=pg.mkPen((200, 0, 120), width=1.5),
-            label="A",
-            labelOpts={"position": 0.95},
-        )
-        self.marker_b = pg.InfiniteLine(
-            1.0,
-            movable=True,
-            pen=pg.mkPen((0, 130, 130), width=1.5),
-            label="B",
-            labelOpts={"position": 0.95},
-        )
+        self.marker_a = _marker(0.0, (200, 0, 120), "A")
+        self.marker_b = _marker(1.0, (0, 130, 130), "B")
         self.marker_region = pg.LinearRegionItem(
             (0, 1), movable=False, brush=pg.mkBrush(200, 0, 120, 20)
         )
