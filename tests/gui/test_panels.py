@@ -127,6 +127,40 @@ def test_spike_trigger_freezes_view_and_places_markers(qtbot: Any, fed: Any) -> 
     assert "triggered" in panel.state.text()
 
 
+def test_energy_trigger_fires_on_an_inference_above_k_times_the_median(
+    qtbot: Any, fed: Any
+) -> None:
+    world, acq, _feed = fed
+    timeline = Timeline()
+    timeline.clear(time.time())
+    source = LiveSource(timeline, acq)
+    source.running = True
+    view = TraceView(source)
+    qtbot.addWidget(view)
+    view.show()
+    panel = SpikePanel()
+    qtbot.addWidget(panel)
+    panel.set_view(view)
+    panel.kind.setCurrentIndex(panel.kind.findData("energy"))
+    panel.factor.setValue(1.5)
+    panel.pre.setValue(0.005)
+    panel.set_armed(True)
+    t = world.clock() + 0.2
+    starts = [t + k * 0.02 for k in range(12)]
+    for a in starts:
+        world.inference(a, a + 0.01)
+    world.inject_spikes([starts[8] + 0.002], 0.004, 0.04)  # ~3x the energy of the others
+    qtbot.waitUntil(lambda: panel.events == 1, timeout=10_000)
+    a, b = view.marker_span()
+    inferences = source.marks().inferences
+    top = max(inferences, key=lambda x: x[2])
+    assert (a, b) == __import__("pytest").approx(top[:2])  # the spiked one, in trace time
+    assert b - a == __import__("pytest").approx(0.01, abs=5e-4)
+    assert top[2] > 1.5 * sorted(e for _, _, e in inferences)[len(inferences) // 2]
+    assert "median" in panel.state.text()
+    assert not view.follow
+
+
 def test_bench_panel_lists_the_simulated_energy_bench(qtbot: Any, bridge: Any) -> None:
     from tinybench_gui.devices.sim.sim_bench import SimBench
     from tinybench_gui.gui.session import GuiSession

@@ -156,3 +156,45 @@ def test_markers_join_the_plot_only_while_shown(qtbot: Any, live: Any) -> None:
     view.hide_markers()
     assert view.markers_shown() == 0
     assert all(i.scene() is None for i in items)
+
+
+def test_single_marker_and_jumps_to_windows_and_outliers(
+    qtbot: Any, live: Any, bridge: Any
+) -> None:
+    from tinybench_gui.gui.panels.markers_panel import MarkersPanel
+
+    view, source, _acq, world = live
+    # Twelve more inferences ahead of the feed; the sixth draws a 40 mA spike, so its
+    # energy is an outlier.
+    t = world.clock() + 0.2
+    starts = [t + k * 0.02 for k in range(12)]
+    for a in starts:
+        world.inference(a, a + 0.01)
+    world.inject_spikes([starts[5] + 0.002], 0.004, 0.04)
+    qtbot.waitUntil(lambda: len(source.marks().inferences) >= 40 + 12, timeout=10_000)
+    source.timeline.phase(time.time(), RunState.SCORING)  # closes the measuring window
+    panel = MarkersPanel(bridge)
+    qtbot.addWidget(panel)
+    panel.set_view(view)
+    view.draw_frame()
+    panel.place_single()
+    t0, t1 = view.view_range()
+    assert view.markers_shown() == 1
+    assert view.marker_a.value() == pytest.approx((t0 + t1) / 2)
+
+    view.show_range(-10.0, -9.0)  # before everything
+    panel.jump("window", +1)
+    (w0, w1, _) = source.timeline.windows[0]
+    assert view.marker_span() == pytest.approx((w0, w1))
+
+    outliers = panel.targets("outlier")
+    energies = [e for _, _, e in source.marks().inferences]
+    assert len(outliers) == 1
+    view.show_range(-10.0, -9.0)
+    panel.jump("outlier", +1)
+    a, b = view.marker_span()
+    assert (a, b) == pytest.approx(outliers[0])
+    top = max(source.marks().inferences, key=lambda x: x[2])
+    assert (a, b) == pytest.approx(top[:2])
+    assert top[2] > 2 * float(np.median(energies))
+    panel.close_worker()

@@ -274,3 +274,36 @@ def test_click_through_an_accuracy_run(
     assert "Top-1" in view.accuracy_note.text()
     assert "Top-1" in view.official.toPlainText() or "Top 1" in view.official.toPlainText()
     session.close()
+
+
+def test_layout_and_recent_runs_persist_and_dropped_files_open(
+    qtbot: Any, sim_session: GuiSession, settings: Any, tmp_path: Path
+) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    run = tmp_path / "dropped.h5"
+    _run_file(run, seconds=0.5, fs=10_000.0, spike_at_s=0.1)
+    first = MainWindow(sim_session, settings)
+    qtbot.addWidget(first)
+    first.show()
+    first.docks["Log"].hide()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(run))])
+    drop = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    first.dropEvent(drop)
+    assert first.tabs.count() == 2  # the live trace and the dropped run
+    qtbot.waitUntil(lambda: str(run) in first.recent_runs(), timeout=10_000)  # once it opened
+    first.close()
+    second = MainWindow(sim_session, settings)  # the next launch
+    qtbot.addWidget(second)
+    second.show()
+    assert second.docks["Log"].isHidden()
+    assert not second.docks["Results"].isHidden()
+    assert str(run) in second.recent_runs()
