@@ -15,6 +15,7 @@ from tinybench_gui.gui.panels.bench_panel import BenchPanel
 from tinybench_gui.gui.panels.spike_panel import SpikePanel
 from tinybench_gui.gui.sources import LiveSource
 from tinybench_gui.gui.timeline import Timeline
+from tinybench_gui.gui.units import format_si
 from tinybench_gui.gui.views.log_view import LogView
 from tinybench_gui.gui.views.results_view import ResultsView
 from tinybench_gui.gui.views.trace_view import TraceView
@@ -95,6 +96,42 @@ def test_results_show_windows_median_official_lines_and_confusion(
     out = tmp_path / "r.csv"
     view.save(out)
     assert out.read_text().splitlines()[1].startswith("1,in1,100,11.000,9.091,10.000,1.000")
+
+
+def test_run_panel_shows_phase_step_and_time_left(qtbot: Any, sim_session: Any) -> None:
+    from tinybench_gui.gui.panels.run_panel import RunPanel
+    from tinybench_gui.runner.events import ProgressMade
+    from tinybench_gui.runner.state import RunnerStatus, RunState
+
+    panel = RunPanel(sim_session)
+    qtbot.addWidget(panel)
+    status = RunnerStatus(RunState.MEASURING, step=2, steps=5, detail="in2.bin", eta_s=75.2)
+    panel.on_event(ProgressMade(status))
+    assert panel.phase.text() == "measuring: in2.bin"
+    assert panel.step.text() == "2/5"
+    assert panel.eta.text() == "about 1 min 15 s left"
+    assert panel.progress.maximum() == 5
+
+
+def test_distribution_of_energy_and_latency_per_inference(qtbot: Any) -> None:
+    import numpy as np
+
+    view = ResultsView()
+    qtbot.addWidget(view)
+    rng = np.random.default_rng(2)
+    latencies = 0.01 + 1e-4 * rng.standard_normal(200)
+    energies = 50e-6 + 1e-6 * rng.standard_normal(200)
+    view.set_inferences(
+        [
+            (k * 0.02, k * 0.02 + d, e)
+            for k, (d, e) in enumerate(zip(latencies, energies, strict=True))
+        ]
+    )
+    assert "200 inferences" in view.hist_note.text()
+    assert f"median {format_si(float(np.median(energies)), 'J')}" in view.hist_note.text()
+    view.hist_kind.setCurrentIndex(1)  # latency
+    median_s = float(np.median([k * 0.02 + d - k * 0.02 for k, d in enumerate(latencies)]))
+    assert f"median {format_si(median_s, 's')}" in view.hist_note.text()
 
 
 def test_spike_trigger_freezes_view_and_places_markers(qtbot: Any, fed: Any) -> None:
